@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+// finetuned — a systemd-native daemon that fine-tunes transformer language models on several tasks at once.
+// Dependencies point one way: COpenBLAS ← Tensor ← NN ← Models ← Training ← Plugins; Tokenizers and Datasets
+// stand alone (Foundation only); PipelineCore knows nothing of ML or systemd. See docs/architecture.md.
+import PackageDescription
+
+let package = Package(
+    name: "finetuned",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "finetunectl", targets: ["finetunectl"]),
+        .executable(name: "finetuned-stage-wordcount", targets: ["WordCountPlugin"]),
+        .executable(name: "finetuned-stage-testkit", targets: ["TestKitPlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+    ],
+    targets: [
+        // MARK: Pipeline engine
+        .target(name: "StageKit"),
+        .target(
+            name: "PipelineCore",
+            dependencies: [
+                "StageKit",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "finetunectl",
+            dependencies: [
+                "PipelineCore", "StageKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: Stage plugins (finetuned-stage-<name>)
+        .executableTarget(name: "WordCountPlugin", dependencies: ["StageKit"], path: "Plugins/Examples/WordCount"),
+        .executableTarget(name: "TestKitPlugin", dependencies: ["StageKit"], path: "Plugins/Examples/TestKit"),
+
+        // MARK: Tests
+        .testTarget(name: "StageKitTests", dependencies: ["StageKit"]),
+        .testTarget(
+            name: "PipelineCoreTests", dependencies: ["PipelineCore", "StageKit"],
+            resources: [.copy("Fixtures")]),
+    ]
+)
