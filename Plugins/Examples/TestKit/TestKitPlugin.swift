@@ -1,0 +1,94 @@
+import Foundation
+import StageKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A stage that misbehaves on request, so that tests can prove the engine survives every way a plugin can fail:
+/// failing, crashing, hanging, writing garbage, being killed, and resuming from checkpoints.
+@main
+struct TestKitPlugin: StagePlugin {
+    static let description = PluginDescription(
+        name: "testkit", version: "1.0.0",
+        summary: "Test double with real behaviour: succeed, sleep, count steps with checkpoints, fail, crash, hang.",
+        params: ParamSchema([
+            ParamSpec(
+                "mode", .oneOf(["ok", "sleep", "steps", "fail", "crash", "hang", "garbage", "exit"]), default: "ok",
+                summary: "what to do"),
+            ParamSpec("output", .string, default: "ok", summary: "text written to result.txt"),
+            ParamSpec("seconds", .number(minimum: 0), default: 0, summary: "sleep per step (or in total for 'sleep')"),
+            ParamSpec("steps", .integer(minimum: 0), default: 0, summary: "steps for 'steps' mode"),
+            ParamSpec("exit_code", .integer(minimum: 0, maximum: 255), default: 3, summary: "status for 'exit'"),
+            ParamSpec("message", .string, default: "requested failure", summary: "error message for 'fail'"),
+            ParamSpec("record", .string, default: "", summary: "append a line to this file on each start"),
+        ]),
+        consumes: "result.txt of upstream stages", produces: "result.txt")
+
+    func run(_ request: RunRequest, context: StageContext) async throws {
+        let p = request.params
+        let mode = p["mode"]?.stringValue ?? "ok"
+        let seconds = p["seconds"]?.doubleValue ?? 0
+        if let record = p["record"]?.stringValue, !record.isEmpty {
+            let line = "\(request.stage) \(getpid())\n"
+            if let handle = FileHandle(forWritingAtPath: record) {
+                handle.seekToEndOfFile()
+                handle.write(Data(line.utf8))
+                try handle.close()
+            } else {
+                try line.write(toFile: record, atomically: false, encoding: .utf8)
+            }
+        }
+        var output = p["output"]?.stringValue ?? "ok"
+        for stage in request.upstream.keys.sorted() {
+            let upstream = (try? String(contentsOfFile: request.upstream[stage]! + "/result.txt", encoding: .utf8)) ?? ""
+            output += "\n\(stage): \(upstream)"
+        }
+
+        switch mode {
+        case "sleep":
+            try await sleep(seconds, context: context)
+        case "steps":
+            let total = p["steps"]?.intValue ?? 0
+            let checkpoint = request.scratchDir + "/step"
+            let start = (try? String(contentsOfFile: checkpoint, encoding: .utf8)).flatMap { Int($0) } ?? 0
+            if start > 0 { context.log("resuming from checkpoint at step \(start)") }
+            for step in start..<total {
+                try await sleep(seconds, context: context)
+                try String(step + 1).write(toFile: checkpoint, atomically: true, encoding: .utf8)
+                context.checkpointSaved(step: step + 1)
+                context.progress(step + 1, of: total)
+                context.metric("step", Double(step + 1), step: step + 1)
+            }
+            output += "\nsteps: \(total)"
+        case "fail":
+            context.log("about to fail", level: .warning)
+            throw StageFailure(p["message"]?.stringValue ?? "requested failure")
+        case "crash":
+            context.log("about to crash")
+            kill(getpid(), SIGSEGV)
+        case "hang":
+            signal(SIGTERM, SIG_IGN)
+            while true { Glibc.sleep(60) }
+        case "garbage":
+            print("this is not a protocol line")
+            fflush(stdout)
+        case "exit":
+            exit(Int32(p["exit_code"]?.intValue ?? 3))
+        default:
+            break
+        }
+        try output.write(toFile: request.outputDir + "/result.txt", atomically: false, encoding: .utf8)
+        context.result(["bytes": .int(output.utf8.count)])
+    }
+
+    /// Sleeps in short slices so that a stop request is honoured promptly.
+    private func sleep(_ seconds: Double, context: StageContext) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if context.stopRequested { throw StageStopped() }
+            try await Task.sleep(nanoseconds: UInt64(min(0.02, max(0, deadline.timeIntervalSinceNow)) * 1e9))
+        }
+        if context.stopRequested { throw StageStopped() }
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import StageKit
+
+extension Engine {
+    /// Runs a pipeline: cached stages are reused, stale ones run (independent ones concurrently, up to
+    /// ``jobs``). A failed stage leaves no artifact and its dependants are skipped. Cancelling the calling task
+    /// stops running stages (they checkpoint) and returns a `cancelled` record.
+    public func run(_ pipeline: ValidatedPipeline, observer: (any RunObserver)? = nil) async throws -> RunRecord {
+        store.removeAbandonedStaging()
+        let recorder = try RunRecorder(engine: self, pipeline: pipeline, observer: observer)
+        observer?.handle(.runStarted(recorder.snapshot))
+
+        var digests: [String: String] = [:]  // stage → output digest of its artifact
+        var keys: [String: String] = [:]
+        var finished = Set<String>()
+        var failed = Set<String>()
+        await withTaskGroup(of: (String, RunRecord.Stage.Status, Artifact?).self) { group in
+            var running = 0
+            func schedule() {
+                for stage in pipeline.stages.values where running < jobs {
+                    guard recorder.status(of: stage.name) == .pending else { continue }
+                    if Task.isCancelled {
+                        recorder.finish(stage.name, status: .skipped, reason: "the run was cancelled")
+                        finished.insert(stage.name)
+                        continue
+                    }
+                    if let bad = stage.after.first(where: { failed.contains($0) }) {
+                        recorder.finish(stage.name, status: .skipped, reason: "upstream stage '\(bad)' did not succeed")
+                        failed.insert(stage.name)
+                        finished.insert(stage.name)
+                        continue
+                    }
+                    guard stage.after.allSatisfy({ digests[$0] != nil }) else { continue }
+                    let upstream = digests.filter { stage.after.contains($0.key) }
+                    recorder.mark(stage.name, status: .running)
+                    running += 1
+                    let upstreamDirectories = stage.after.reduce(into: [String: String]()) {
+                        $0[$1] = store.directory(for: keys[$1]!) + "/files"
+                    }
+                    group.addTask {
+                        await self.execute(
+                            stage, of: pipeline, upstream: upstream, upstreamDirectories: upstreamDirectories,
+                            recorder: recorder)
+                    }
+                }
+            }
+            schedule()
+            while let (name, status, artifact) = await group.next() {
+                running -= 1
+                finished.insert(name)
+                if let artifact, status == .succeeded || status == .cached {
+                    digests[name] = artifact.manifest.outputDigest
+                    keys[name] = artifact.key
+                } else {
+                    failed.insert(name)
+                }
+                schedule()
+            }
+        }
+        // Anything never scheduled (cancellation before its turn) is skipped.
+        for stage in pipeline.stages.values where recorder.status(of: stage.name) == .pending {
+            recorder.finish(stage.name, status: .skipped, reason: "the run was cancelled")
+        }
+        digester.save()
+        if !keys.isEmpty {
+            var index = PipelineIndex.load(state: stateDirectory, pipeline: pipeline.name)
+                ?? PipelineIndex(pipeline: pipeline.name, file: pipeline.spec.file, updated: isoNow(), stages: [:])
+            index.file = pipeline.spec.file
+            index.updated = isoNow()
+            for (stage, key) in keys { index.stages[stage] = key }
+            index.stages = index.stages.filter { pipeline.stages[$0.key] != nil }
+            try? index.save(state: stateDirectory)
+        }
+        let record = recorder.close(cancelled: Task.isCancelled)
+        observer?.handle(.runFinished(record))
+        return record
+    }
+
+    /// One stage: reuse its artifact, or take the key's lock and run the plugin.
+    private func execute(
+        _ stage: ValidatedPipeline.Stage, of pipeline: ValidatedPipeline, upstream: [String: String],
+        upstreamDirectories: [String: String], recorder: RunRecorder
+    ) async -> (String, RunRecord.Stage.Status, Artifact?) {
+        let name = stage.name
+        let inputs: JSONValue
+        do {
+            inputs = try keyInputs(of: stage, in: pipeline, upstream: upstream)
+        } catch {
+            recorder.finish(name, status: .failed, error: "cannot compute its cache key: \(error)")
+            return (name, .failed, nil)
+        }
+        let key = Engine.key(of: inputs)
+        if let hit = store.lookup(key) {
+            store.touch(hit)
+            recorder.cached(name, key: key, summary: hit.manifest.summary)
+            return (name, .cached, hit)
+        }
+        let lock: KeyLock
+        do {
+            lock = try await store.lock(key)
+        } catch {
+            recorder.finish(name, status: .skipped, reason: "the run was cancelled")
+            return (name, .skipped, nil)
+        }
+        defer { lock.release() }
+        if let hit = store.lookup(key) {  // produced by another run while we waited for the lock
+            store.touch(hit)
+            recorder.cached(name, key: key, summary: hit.manifest.summary)
+            return (name, .cached, hit)
+        }
+
+        let staging: String
+        let scratch = store.scratchDirectory(for: key)
+        do {
+            staging = try store.beginStaging(key)
+            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        } catch {
+            recorder.finish(name, status: .failed, error: "\(error)")
+            return (name, .failed, nil)
+        }
+        let resumed = !((try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []).isEmpty
+        recorder.started(name, key: key, resumed: resumed)
+        let request = RunRequest(
+            pipeline: pipeline.name, stage: name, runID: recorder.runID, params: stage.params,
+            upstream: upstreamDirectories, data: stage.data.reduce(into: [:]) { $0[$1] = pipeline.data[$1] },
+            modelBase: stage.plugin.description.modelFiles.isEmpty ? nil : pipeline.modelBase,
+            outputDir: staging + "/files", scratchDir: scratch, seed: pipeline.spec.seed, threads: threadsPerStage)
+        let began = Date()
+        let outcome = await runner.run(
+            plugin: stage.plugin, request: request, timeout: stage.spec.timeout,
+            logFile: recorder.directory + "/\(name).log"
+        ) { event in
+            recorder.pluginEvent(name, event)
+        }
+        switch outcome {
+        case .succeeded(let summary):
+            do {
+                let manifest = ArtifactManifest(
+                    format: ArtifactManifest.formatVersion, key: key, outputDigest: "", pipeline: pipeline.name,
+                    stage: name, runID: recorder.runID,
+                    producer: .init(
+                        plugin: stage.plugin.description.name, version: stage.plugin.description.version,
+                        digest: stage.plugin.digest),
+                    keyInputs: inputs, files: [], created: isoNow(), seconds: Date().timeIntervalSince(began),
+                    summary: summary)
+                let artifact = try store.commit(staging: staging, manifest: manifest, digester: digester)
+                try? FileManager.default.removeItem(atPath: scratch)
+                recorder.finish(name, status: .succeeded, summary: summary)
+                return (name, .succeeded, artifact)
+            } catch {
+                store.discard(staging: staging)
+                recorder.finish(name, status: .failed, error: "cannot store its outputs: \(error)")
+                return (name, .failed, nil)
+            }
+        case .failed(let message):
+            store.discard(staging: staging)
+            recorder.finish(name, status: .failed, error: message)
+            return (name, .failed, nil)
+        case .stopped:
+            store.discard(staging: staging)
+            recorder.finish(name, status: .stopped, reason: "stopped on request; the next run resumes it")
+            return (name, .stopped, nil)
+        }
+    }
+}

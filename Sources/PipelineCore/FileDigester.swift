@@ -1,0 +1,137 @@
+import Crypto
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// SHA-256 of files, memoised by (path, size, mtime, inode, ctime) so an unchanged multi-GB corpus is hashed once.
+///
+/// The memo lives in one JSON file under the state directory, updated by atomic rename. Two processes that race
+/// on it only lose memo entries, never correctness: a missing entry means "hash again".
+public final class FileDigester: @unchecked Sendable {
+    struct Stamp: Codable, Hashable {
+        var size: Int64
+        var mtimeNanos: Int64
+        var ctimeNanos: Int64
+        var inode: UInt64
+    }
+
+    struct Entry: Codable {
+        var stamp: Stamp
+        var digest: String
+    }
+
+    private let memoPath: String?
+    private let lock = NSLock()
+    private var memo: [String: Entry] = [:]
+    private var dirty = false
+    /// Bytes hashed (not served from the memo) since creation, for tests and statistics.
+    public private(set) var bytesHashed: Int64 = 0
+
+    /// - Parameter memoPath: where to keep the memo, or `nil` to hash every time.
+    public init(memoPath: String?) {
+        self.memoPath = memoPath
+        if let memoPath, let data = FileManager.default.contents(atPath: memoPath),
+            let loaded = try? JSONDecoder().decode([String: Entry].self, from: data)
+        {
+            memo = loaded
+        }
+    }
+
+    /// The hex SHA-256 of the file's bytes.
+    public func digest(ofFile path: String) throws -> String {
+        let stamp = try FileDigester.stamp(path)
+        if let hit = lock.withLock({ memo[path] }), hit.stamp == stamp { return hit.digest }
+        let digest = try FileDigester.sha256(ofFile: path)
+        lock.withLock {
+            bytesHashed += stamp.size
+            // A file modified within the clock's resolution could change again without a visible mtime change.
+            if Double(stamp.mtimeNanos) / 1e9 < Date().timeIntervalSince1970 - 2 {
+                memo[path] = Entry(stamp: stamp, digest: digest)
+                dirty = true
+            }
+        }
+        return digest
+    }
+
+    /// Writes the memo back if it changed.
+    public func save() {
+        guard let memoPath else { return }
+        let data: Data? = lock.withLock {
+            guard dirty else { return nil }
+            dirty = false
+            return try? JSONEncoder().encode(memo)
+        }
+        if let data { try? AtomicFile.write(data, to: memoPath) }
+    }
+
+    static func stamp(_ path: String) throws -> Stamp {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw EngineError("cannot read '\(path)': \(String(cString: strerror(errno)))")
+        }
+        return Stamp(
+            size: Int64(st.st_size),
+            mtimeNanos: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+            ctimeNanos: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec),
+            inode: UInt64(st.st_ino))
+    }
+
+    /// Streams the file through SHA-256 in 1 MiB reads.
+    public static func sha256(ofFile path: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw EngineError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        var hasher = SHA256()
+        let size = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(fd, buffer.baseAddress, size)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw EngineError("cannot read '\(path)': \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+        return hasher.finalize().hex
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    var hex: String {
+        var s = ""
+        for byte in self {
+            s += String(byte >> 4, radix: 16) + String(byte & 0xF, radix: 16)
+        }
+        return s
+    }
+}
+
+/// SHA-256 of a string, hex.
+func sha256Hex(_ text: String) -> String { SHA256.hash(data: Data(text.utf8)).hex }
+
+/// Writes files so that readers see the old content or the new, never a mix.
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws {
+        let temp = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
+        guard FileManager.default.createFile(atPath: temp, contents: data) else {
+            throw EngineError("cannot write '\(temp)'")
+        }
+        let fd = open(temp, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+        guard rename(temp, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temp)
+            throw EngineError("cannot rename '\(temp)' to '\(path)': \(reason)")
+        }
+    }
+
+    public static func write(_ text: String, to path: String) throws { try write(Data(text.utf8), to: path) }
+}

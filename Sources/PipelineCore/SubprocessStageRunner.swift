@@ -1,0 +1,174 @@
+import Foundation
+import StageKit
+import Subprocess
+import SystemPackage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs plugins as child processes speaking the JSON-lines protocol (docs/plugin-protocol.md).
+///
+/// Plugins are spawned with swift-subprocess, which resets the signal mask (a child started from async code by
+/// Foundation's `Process` inherits libdispatch's blocked SIGTERM). Each plugin gets its own session, so a
+/// Ctrl-C in the terminal reaches the engine, which then stops the plugin in order.
+public struct SubprocessStageRunner: StageRunner {
+    /// Time between SIGTERM and SIGKILL when a stage is cancelled or times out.
+    public var gracePeriod: Duration
+    /// How long `describe` may take.
+    public var describeTimeout: Duration
+
+    public init(gracePeriod: Duration = .seconds(10), describeTimeout: Duration = .seconds(10)) {
+        self.gracePeriod = gracePeriod
+        self.describeTimeout = describeTimeout
+    }
+
+    public func describe(executable: String) async throws -> PluginDescription {
+        let request = try JSONEncoder.stageLine.encode(HostRequest(command: .describe)) + Data("\n".utf8)
+        let config = Configuration(
+            executable: .path(FilePath(executable)), platformOptions: platformOptions())
+        let result = try await withDeadline(describeTimeout) {
+            try await Subprocess.run(
+                config, input: .data(request), output: .string(limit: 1 << 20), error: .string(limit: 1 << 16))
+        }
+        guard let result else { throw EngineError("did not describe itself within \(describeTimeout)") }
+        guard case .exited(0) = result.terminationStatus else {
+            let stderr = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
+            throw EngineError("'describe' ended with \(Self.render(result.terminationStatus))\(stderr.isEmpty ? "" : ": \(stderr)")")
+        }
+        for line in result.standardOutput.split(separator: "\n") {
+            if case .describe(let d)? = try? JSONDecoder().decode(StageEvent.self, from: Data(line.utf8)) { return d }
+        }
+        throw EngineError("answered 'describe' without a describe event")
+    }
+
+    public func run(
+        plugin: PluginInfo, request: RunRequest, timeout: Double?, logFile: String,
+        onEvent: @escaping @Sendable (StageEvent) -> Void
+    ) async -> StageOutcome {
+        do {
+            let line = try JSONEncoder.stageLine.encode(HostRequest(command: .run, run: request)) + Data("\n".utf8)
+            let log = try FileDescriptor.open(
+                FilePath(logFile), .writeOnly, options: [.create, .append, .closeOnExec], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+            var environment: [Environment.Key: String?] = [
+                "OPENBLAS_NUM_THREADS": String(request.threads), "OMP_NUM_THREADS": String(request.threads),
+            ]
+            environment["FINETUNED_STAGE"] = request.stage
+            let config = Configuration(
+                executable: .path(FilePath(plugin.executable)), environment: .inherit.updating(environment),
+                workingDirectory: FilePath(request.scratchDir), platformOptions: platformOptions())
+
+            let execution: @Sendable () async throws -> (ProtocolState, TerminationStatus) = {
+                let result = try await Subprocess.run(
+                    config, input: .data(line), output: .sequence,
+                    error: .fileDescriptor(log, closeAfterSpawningProcess: true)
+                ) { execution in
+                    var state = ProtocolState()
+                    var number = 0
+                    for try await text in execution.standardOutput.strings(bufferingPolicy: .maxLineLength(16 << 20)) {
+                        number += 1
+                        guard state.violation == nil else { continue }  // drain, so the plugin can exit
+                        let trimmed = text.trimmingCharacters(in: .whitespaces)
+                        if trimmed.isEmpty { continue }
+                        do {
+                            let event = try JSONDecoder().decode(StageEvent.self, from: Data(trimmed.utf8))
+                            state.observe(event)
+                            onEvent(event)
+                        } catch {
+                            state.violation =
+                                "broke the protocol on output line \(number): \(String(trimmed.prefix(120)).debugDescription)"
+                            try? execution.send(signal: .terminate)
+                        }
+                    }
+                    return state
+                }
+                return (result.closureResult, result.terminationStatus)
+            }
+
+            let finished: (ProtocolState, TerminationStatus)?
+            if let timeout {
+                finished = try await withDeadline(.milliseconds(Int64(timeout * 1000)), execution)
+                if finished == nil { return .failed("timed out after \(Self.seconds(timeout)) and was stopped") }
+            } else {
+                finished = try await execution()
+            }
+            let (state, status) = finished!
+            if Task.isCancelled, case .exited(StageProtocol.exitStoppedForResume) = status { return .stopped }
+            if let violation = state.violation { return .failed(violation) }
+            switch status {
+            case .exited(0):
+                return .succeeded(summary: state.summary ?? .object([:]))
+            case .exited(StageProtocol.exitStoppedForResume):
+                return .stopped
+            case .exited(let code):
+                return .failed(state.error ?? "exited with status \(code)\(Self.tail(of: logFile))")
+            case .signaled(let signal):
+                if Task.isCancelled { return .stopped }
+                return .failed("\(Self.render(.signaled(signal)))\(Self.tail(of: logFile))")
+            }
+        } catch is CancellationError {
+            return .stopped
+        } catch {
+            return .failed("could not run '\(plugin.executable)': \(error)")
+        }
+    }
+
+    private func platformOptions() -> PlatformOptions {
+        var options = PlatformOptions()
+        options.createSession = true
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: gracePeriod)]
+        return options
+    }
+
+    /// What the plugin has said so far.
+    struct ProtocolState: Sendable {
+        var summary: JSONValue?
+        var error: String?
+        var violation: String?
+
+        mutating func observe(_ event: StageEvent) {
+            switch event {
+            case .result(let s): summary = s
+            case .error(let message): error = message
+            default: break
+            }
+        }
+    }
+
+    static func render(_ status: TerminationStatus) -> String {
+        switch status {
+        case .exited(let code): return "exit status \(code)"
+        case .signaled(let signal):
+            let name = [SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT", SIGKILL: "SIGKILL", SIGTERM: "SIGTERM", SIGILL: "SIGILL",
+                SIGBUS: "SIGBUS", SIGTRAP: "SIGTRAP", SIGFPE: "SIGFPE"][signal] ?? "signal \(signal)"
+            return "crashed (killed by \(name))"
+        }
+    }
+
+    static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s))s" : "\(s)s" }
+
+    /// The last lines of the stage's stderr log, to put the cause next to the failure.
+    static func tail(of logFile: String) -> String {
+        guard let text = try? String(contentsOfFile: logFile, encoding: .utf8) else { return "" }
+        let lines = text.split(separator: "\n").suffix(5)
+        return lines.isEmpty ? "" : "; its last output:\n    " + lines.joined(separator: "\n    ")
+    }
+}
+
+/// Runs `body`, cancelling it when `limit` passes; `nil` on timeout.
+func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        let first = try await group.next()!
+        group.cancelAll()
+        if first == nil {
+            // Wait for the body to finish its teardown (SIGTERM, grace, SIGKILL) before returning.
+            while let next = try? await group.next() { _ = next }
+        }
+        return first
+    }
+}
