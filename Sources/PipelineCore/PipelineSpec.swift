@@ -70,6 +70,21 @@ public struct StageSpec: Sendable {
 extension PipelineSpec {
     /// Reads and parses a pipeline file; every problem of shape is reported at once.
     public static func load(file: String) throws -> PipelineSpec {
+        let (spec, problems) = try loadCollecting(file: file)
+        if !problems.isEmpty { throw PipelineInvalid(problems) }
+        return spec
+    }
+
+    /// Parses pipeline text; every problem of shape is reported at once.
+    public static func parse(_ text: String, file: String, displayName: String? = nil) throws -> PipelineSpec {
+        let (spec, problems) = try parseCollecting(text, file: file, displayName: displayName)
+        if !problems.isEmpty { throw PipelineInvalid(problems) }
+        return spec
+    }
+
+    /// Reads and parses a pipeline file, returning what could be understood together with the problems found,
+    /// so that validation can go on and report the rest. Throws only when nothing could be understood.
+    static func loadCollecting(file: String) throws -> (PipelineSpec, [Diagnostic]) {
         let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
         let text: String
         do {
@@ -79,11 +94,11 @@ extension PipelineSpec {
                 Diagnostic(SourceLocation(file: file, line: 1, column: 1), "cannot read the file: \(error.localizedDescription)")
             ])
         }
-        return try parse(text, file: absolute, displayName: file)
+        return try parseCollecting(text, file: absolute, displayName: file)
     }
 
-    /// Parses pipeline text. `displayName` is the path shown in diagnostics (as the user typed it).
-    public static func parse(_ text: String, file: String, displayName: String? = nil) throws -> PipelineSpec {
+    /// `displayName` is the path shown in diagnostics (as the user typed it).
+    static func parseCollecting(_ text: String, file: String, displayName: String?) throws -> (PipelineSpec, [Diagnostic]) {
         var reader = SpecReader(file: displayName ?? file)
         guard let root = try YAMLNode.parse(text, file: displayName ?? file) else {
             throw PipelineInvalid([
@@ -92,9 +107,8 @@ extension PipelineSpec {
                     hint: "start with 'version: 1', a 'name:' and a 'stages:' mapping")
             ])
         }
-        let spec = reader.pipeline(root, path: file)
-        if !reader.problems.isEmpty { throw PipelineInvalid(reader.problems) }
-        return spec!
+        guard let spec = reader.pipeline(root, path: file) else { throw PipelineInvalid(reader.problems) }
+        return (spec, reader.problems)
     }
 }
 

@@ -16,7 +16,7 @@ final class RunRecorder: @unchecked Sendable {
         let pipelineRuns = "\(engine.stateDirectory)/runs/\(pipeline.name)"
         directory = "\(pipelineRuns)/\(runID)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: directory + "/events.jsonl", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/events.jsonl", contents: nil)
         events = FileHandle(forWritingAtPath: directory + "/events.jsonl")
         self.observer = observer
         record = RunRecord(

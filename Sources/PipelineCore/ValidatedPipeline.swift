@@ -54,11 +54,18 @@ public struct PipelineValidator: Sendable {
 
     /// Loads, parses and validates a pipeline file.
     public func validate(file: String) throws -> ValidatedPipeline {
-        try validate(PipelineSpec.load(file: file))
+        let (spec, problems) = try PipelineSpec.loadCollecting(file: file)
+        return try validate(spec, knownProblems: problems)
     }
 
-    public func validate(_ spec: PipelineSpec) throws -> ValidatedPipeline {
-        var problems: [Diagnostic] = []
+    /// Validates pipeline text (as if read from `file`).
+    public func validate(text: String, file: String) throws -> ValidatedPipeline {
+        let (spec, problems) = try PipelineSpec.parseCollecting(text, file: file, displayName: nil)
+        return try validate(spec, knownProblems: problems)
+    }
+
+    public func validate(_ spec: PipelineSpec, knownProblems: [Diagnostic] = []) throws -> ValidatedPipeline {
+        var problems = knownProblems
         func report(_ at: SourceLocation, _ message: String, hint: String? = nil) {
             problems.append(Diagnostic(at, message, hint: hint))
         }

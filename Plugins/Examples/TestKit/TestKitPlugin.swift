@@ -71,8 +71,7 @@ struct TestKitPlugin: StagePlugin {
             signal(SIGTERM, SIG_IGN)
             while true { Glibc.sleep(60) }
         case "garbage":
-            print("this is not a protocol line")
-            fflush(stdout)
+            FileHandle.standardOutput.write(Data("this is not a protocol line\n".utf8))
         case "exit":
             exit(Int32(p["exit_code"]?.intValue ?? 3))
         default:
