@@ -20,9 +20,9 @@ extension Tensor {
     /// Makes this tensor a tape node over `parents` when any of them requires a gradient.
     ///
     /// `backward` receives the result (whose `grad` is set) and accumulates into the parents' gradients with
-    /// ``gradPointer()``; it must skip parents that do not require a gradient.
-    @usableFromInline
-    func record(parents: [Tensor], backward: @escaping (Tensor) -> Void) {
+    /// ``gradPointer()``; it must skip parents that do not require a gradient. Layers outside this module define
+    /// their own ops with it (forward kernel, then `record`, backward right below).
+    public func record(parents: [Tensor], backward: @escaping (Tensor) -> Void) {
         guard GradMode.isEnabled, parents.contains(where: { $0.requiresGrad }) else { return }
         requiresGrad = true
         self.parents = parents

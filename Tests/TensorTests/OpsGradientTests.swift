@@ -108,6 +108,13 @@ let opCases: [GradCase] = [
         let mask = AttentionMask(keyMask: [1, 1, 1, 0, 1, 1, 0, 0])
         return ([q, k, v], { selfAttention(query: q, key: k, value: v, heads: 2, mask: mask) })
     },
+    GradCase(name: "selfAttention q,k,v with padding mask and dropout") {
+        let (q, k, v) = (r([2, 4, 6], 41), r([2, 4, 6], 42), r([2, 4, 6], 43))
+        let mask = AttentionMask(keyMask: [1, 1, 0, 1, 1, 1, 1, 0])
+        return ([q, k, v], {
+            selfAttention(query: q, key: k, value: v, heads: 3, mask: mask, dropout: 0.3, rng: CounterRNG(seed: 8, stream: 1))
+        })
+    },
     GradCase(name: "selfAttention fused qkv, causal, dropout") {
         let qkv = r([2, 4, 12], 37)
         return ([qkv], {

@@ -1,0 +1,92 @@
+import Foundation
+import NN
+import Tensor
+
+/// A GPT-2 style decoder (HF `GPT2LMHeadModel` names, `transformer.` prefix): token + learned position embeddings,
+/// pre-LN causal blocks with a fused QKV projection (`Conv1D`, weights `[in, out]`), final LayerNorm, and an LM
+/// head tied to the token embeddings.
+public final class GPTModel: Module {
+    public let config: GPTConfig
+    public let tokenEmbeddings: Embedding  // wte [V, C]
+    public let positionEmbeddings: Embedding  // wpe [P, C]
+    public let blocks: [GPTBlock]
+    public let finalLayerNorm: LayerNorm
+
+    public init(config: GPTConfig, seed: UInt64 = 0) {
+        self.config = config
+        var ini = Initializer(seed: seed)
+        tokenEmbeddings = Embedding(count: config.vocabSize, dimensions: config.nEmbd, initializer: &ini)
+        positionEmbeddings = Embedding(count: config.nPositions, dimensions: config.nEmbd, initializer: &ini)
+        blocks = (0..<config.nLayer).map { _ in GPTBlock(config: config, initializer: &ini) }
+        finalLayerNorm = LayerNorm(dimensions: config.nEmbd, eps: config.layerNormEpsilon)
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        var out = scoped("transformer.wte", tokenEmbeddings) + scoped("transformer.wpe", positionEmbeddings)
+        for (i, block) in blocks.enumerated() { out += scoped("transformer.h.\(i)", block) }
+        return out + scoped("transformer.ln_f", finalLayerNorm)
+    }
+
+    /// ids `[B, T]` → logits `[B, T, V]`.
+    public func callAsFunction(_ ids: [Int32], batch nb: Int, time nt: Int, context: ForwardContext) -> Tensor {
+        precondition(ids.count == nb * nt, "ids must be [B, T]")
+        precondition(nt <= config.nPositions, "sequence length \(nt) exceeds n_positions \(config.nPositions)")
+        let positions = (0..<nb * nt).map { Int32($0 % nt) }
+        var x = Dropout(p: config.embdPdrop)(tokenEmbeddings(ids) + positionEmbeddings(positions), context)
+        x = x.reshaped([nb, nt, config.nEmbd])
+        for block in blocks { x = block(x, context: context) }
+        return linear(finalLayerNorm(x), weight: tokenEmbeddings.weight)
+    }
+
+    /// Mean next-token cross-entropy of `ids` (position t predicts t+1, as HF with `labels=input_ids`).
+    public static func nextTokenTargets(_ ids: [Int32], batch nb: Int, time nt: Int) -> [Int32] {
+        var targets = [Int32](repeating: -100, count: nb * nt)
+        for b in 0..<nb {
+            for t in 0..<(nt - 1) { targets[b * nt + t] = ids[b * nt + t + 1] }
+        }
+        return targets
+    }
+}
+
+/// One pre-LN decoder block (HF `GPT2Block`).
+public final class GPTBlock: Module {
+    public let ln1: LayerNorm
+    public let attention: Linear  // c_attn [C, 3C]
+    public let attentionProjection: Linear  // c_proj [C, C]
+    public let ln2: LayerNorm
+    public let fc: Linear  // c_fc [C, 4C]
+    public let projection: Linear  // mlp.c_proj [4C, C]
+    let heads: Int
+    let activation: Activation
+    let residDropout: Dropout
+    let attentionDropout: Float
+
+    init(config: GPTConfig, initializer ini: inout Initializer) {
+        let (c, f) = (config.nEmbd, config.innerSize)
+        ln1 = LayerNorm(dimensions: c, eps: config.layerNormEpsilon)
+        attention = Linear(inputDimensions: c, outputDimensions: 3 * c, layout: .inOut, initializer: &ini)
+        attentionProjection = Linear(inputDimensions: c, outputDimensions: c, layout: .inOut, initializer: &ini)
+        ln2 = LayerNorm(dimensions: c, eps: config.layerNormEpsilon)
+        fc = Linear(inputDimensions: c, outputDimensions: f, layout: .inOut, initializer: &ini)
+        projection = Linear(inputDimensions: f, outputDimensions: c, layout: .inOut, initializer: &ini)
+        heads = config.nHead
+        activation = config.activationFunction
+        residDropout = Dropout(p: config.residPdrop)
+        attentionDropout = config.attnPdrop
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        scoped("ln_1", ln1) + scoped("attn.c_attn", attention) + scoped("attn.c_proj", attentionProjection)
+            + scoped("ln_2", ln2) + scoped("mlp.c_fc", fc) + scoped("mlp.c_proj", projection)
+    }
+
+    /// x `[B, T, C]` → `[B, T, C]`.
+    public func callAsFunction(_ x: Tensor, context: ForwardContext) -> Tensor {
+        let p = context.training ? attentionDropout : 0
+        let a = selfAttention(
+            qkv: attention(ln1(x)), heads: heads, mask: AttentionMask(causal: true), dropout: p,
+            rng: p > 0 ? context.nextRNG() : nil)
+        let h = x + residDropout(attentionProjection(a), context)
+        return h + residDropout(projection(activation.apply(fc(ln2(h)))), context)
+    }
+}

@@ -1,0 +1,16 @@
+import Tensor
+
+/// Deterministic parameter initialisation from a seed (BERT/GPT-2 style: N(0, std) weights, zero biases).
+public struct Initializer {
+    public let seed: UInt64
+    private var counter: UInt64 = 0
+
+    public init(seed: UInt64) { self.seed = seed }
+
+    /// A tensor of N(0, std²) values from the next stream.
+    public mutating func normal(_ shape: [Int], std: Float) -> Tensor {
+        let rng = CounterRNG(seed: seed, stream: 0xA11C_E000 &+ counter)
+        counter += 1
+        return Tensor((0..<shape.reduce(1, *)).map { rng.normal($0) * std }, shape: shape)
+    }
+}

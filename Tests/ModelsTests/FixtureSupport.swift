@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+@testable import Models
+import Tensor
+
+/// Opens a fixture shipped with this test target.
+func fixturePath(_ name: String, _ ext: String) throws -> String {
+    try #require(Bundle.module.path(forResource: name, ofType: ext, inDirectory: "Fixtures"),
+                 "fixture \(name).\(ext) missing; run scripts/golden/tensor/generate.sh")
+}
+
+/// The largest element-wise violation of `|a - b| <= rtol·|b| + atol·max|b|` (≤ 0 when all elements pass), with the
+/// index of the worst element.
+func closeness(_ a: Tensor, _ b: Tensor, rtol: Float, atol: Float) -> (excess: Float, index: Int, a: Float, b: Float) {
+    precondition(a.count == b.count, "sizes differ: \(a.shape) vs \(b.shape)")
+    let scale = b.scalars.reduce(0) { max($0, abs($1)) }
+    var worst: (Float, Int, Float, Float) = (-.infinity, 0, 0, 0)
+    for i in 0..<a.count {
+        let (x, y) = (a.pointer[i], b.pointer[i])
+        let excess = abs(x - y) - (rtol * abs(y) + atol * scale)
+        if excess > worst.0 || excess.isNaN { worst = (excess.isNaN ? .infinity : excess, i, x, y) }
+    }
+    return worst
+}
+
+/// Where the MiniLM model lives: `$FINETUNED_ASSETS/all-MiniLM-L6-v2`, default `<package root>/assets/...`.
+/// Returns nil (after printing why) when it is absent, unless `FINETUNED_REQUIRE_ASSETS=1`, which makes the test fail.
+func miniLMDirectory() -> URL? {
+    let env = ProcessInfo.processInfo.environment
+    let root = env["FINETUNED_ASSETS"].map { URL(fileURLWithPath: $0) }
+        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("assets")
+    let dir = root.appendingPathComponent("all-MiniLM-L6-v2")
+    if FileManager.default.fileExists(atPath: dir.appendingPathComponent("model.safetensors").path) { return dir }
+    let message = "all-MiniLM-L6-v2 not found in \(dir.path); run scripts/fetch-assets or set FINETUNED_ASSETS"
+    if env["FINETUNED_REQUIRE_ASSETS"] == "1" {
+        Issue.record(Comment(rawValue: message + " (FINETUNED_REQUIRE_ASSETS=1)"))
+    } else {
+        print("⚠️⚠️⚠️ SKIPPING MiniLM test: \(message) ⚠️⚠️⚠️")
+    }
+    return nil
+}
