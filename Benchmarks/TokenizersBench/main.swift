@@ -1,0 +1,115 @@
+// tokenizers-bench: the Tokenizers library's command-line driver for benchmarks and fixtures.
+//   tokenizers-bench encode TOKENIZER.json TEXT [PAIR]        print one encoding
+//   tokenizers-bench train CORPUS OUT.json [--vocab-size N] [--min-frequency N] [--special a,b] [--threads N]
+//                                                            [--prefix-space]
+//   tokenizers-bench bench-encode TOKENIZER.json CORPUS --threads N --reps R [--ids-out FILE]
+//   tokenizers-bench bench-train CORPUS --vocab-size N --threads N --reps R [--out FILE]
+import Foundation
+import Tokenizers
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    exit(2)
+}
+
+func option(_ args: [String], _ name: String) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+guard let command = args.first else { fail("usage: tokenizers-bench encode|train|bench-encode|bench-train ...") }
+
+do {
+    switch command {
+    case "encode":
+        guard args.count >= 3 else { fail("usage: tokenizers-bench encode TOKENIZER.json TEXT [PAIR]") }
+        var tok = try Tokenizer(contentsOf: URL(fileURLWithPath: args[1]))
+        tok.padding = nil
+        let e = try tok.encode(args[2], pair: args.count > 3 ? args[3] : nil)
+        print("tokens:", e.tokens)
+        print("ids:", e.ids)
+        print("offsets:", e.offsets)
+        print("type_ids:", e.typeIds)
+        print("decoded:", tok.decode(e.ids))
+
+    case "train":
+        guard args.count >= 3 else { fail("usage: tokenizers-bench train CORPUS OUT.json [options]") }
+        let corpus = try [UInt8](Data(contentsOf: URL(fileURLWithPath: args[1])))
+        let trainer = BPETrainer(
+            vocabSize: Int(option(args, "--vocab-size") ?? "8192") ?? 8192,
+            minFrequency: Int(option(args, "--min-frequency") ?? "2") ?? 2,
+            specialTokens: option(args, "--special").map { $0.split(separator: ",").map(String.init) } ?? [],
+            addPrefixSpace: args.contains("--prefix-space"),
+            threads: Int(option(args, "--threads") ?? "2") ?? 2)
+        let t0 = now()
+        let result = try trainer.train(corpus: corpus)
+        let t1 = now()
+        try Data(result.tokenizerJSON().utf8).write(to: URL(fileURLWithPath: args[2]))
+        FileHandle.standardError.write(Data(String(format: "trained %d tokens (%d merges, %d unique words) in %.3f s\n",
+                                                   result.vocab.count, result.merges.count, result.uniqueWords, t1 - t0).utf8))
+
+    case "bench-encode":
+        guard args.count >= 3 else { fail("usage: tokenizers-bench bench-encode TOKENIZER.json CORPUS --threads N --reps R") }
+        var tok = try Tokenizer(contentsOf: URL(fileURLWithPath: args[1]))
+        tok.padding = nil
+        tok.truncation = nil
+        let text = try String(contentsOf: URL(fileURLWithPath: args[2]), encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        let bytes = lines.reduce(0) { $0 + $1.utf8.count }
+        let threads = Int(option(args, "--threads") ?? "1") ?? 1
+        let reps = Int(option(args, "--reps") ?? "1") ?? 1
+        var totalTokens = 0
+        var encodings: [Encoding] = []
+        for r in 0..<reps {
+            let t0 = now()
+            encodings = try tok.encodeBatch(lines, threads: threads)
+            let t1 = now()
+            totalTokens = encodings.reduce(0) { $0 + $1.count }
+            print(String(format: "rep %d: %.3f s, %.2f MB/s, %.2f M tokens/s", r, t1 - t0, Double(bytes) / 1e6 / (t1 - t0),
+                         Double(totalTokens) / 1e6 / (t1 - t0)))
+        }
+        print("lines \(lines.count) bytes \(bytes) tokens \(totalTokens)")
+        if let out = option(args, "--ids-out") {
+            // One line of space-separated ids per input line, to compare with HF.
+            var s = ""
+            s.reserveCapacity(totalTokens * 6)
+            for e in encodings {
+                s += e.ids.map(String.init).joined(separator: " ")
+                s += "\n"
+            }
+            try Data(s.utf8).write(to: URL(fileURLWithPath: out))
+        }
+
+    case "bench-train":
+        guard args.count >= 2 else { fail("usage: tokenizers-bench bench-train CORPUS --vocab-size N --threads N --reps R") }
+        let corpus = try [UInt8](Data(contentsOf: URL(fileURLWithPath: args[1])))
+        let trainer = BPETrainer(
+            vocabSize: Int(option(args, "--vocab-size") ?? "8192") ?? 8192,
+            minFrequency: Int(option(args, "--min-frequency") ?? "2") ?? 2,
+            specialTokens: option(args, "--special").map { $0.split(separator: ",").map(String.init) } ?? [],
+            threads: Int(option(args, "--threads") ?? "1") ?? 1)
+        let reps = Int(option(args, "--reps") ?? "1") ?? 1
+        var result: BPETrainer.Result?
+        for r in 0..<reps {
+            let t0 = now()
+            result = try trainer.train(corpus: corpus)
+            let t1 = now()
+            print(String(format: "rep %d: %.3f s", r, t1 - t0))
+        }
+        if let out = option(args, "--out"), let result {
+            try Data(result.tokenizerJSON().utf8).write(to: URL(fileURLWithPath: out))
+        }
+
+    default:
+        fail("unknown command \(command)")
+    }
+} catch {
+    fail("error: \(error)")
+}

@@ -1,0 +1,134 @@
+/// Character classes with the semantics HF `tokenizers` uses (Rust `char` methods,
+/// the `unicode_categories` crate, and Oniguruma's `\s \p{L} \p{N}`), with ASCII tables
+/// so the common case is one load.
+enum UnicodeClasses {
+    // Bit flags of the ASCII table.
+    static let wsBit: UInt8 = 1, letterBit: UInt8 = 2, numberBit: UInt8 = 4, punctBit: UInt8 = 8, controlBit: UInt8 = 16
+
+    static let ascii: [UInt8] = {
+        var t = [UInt8](repeating: 0, count: 128)
+        for c in 0..<128 {
+            let u = UInt8(c)
+            if u == 0x20 || (u >= 0x09 && u <= 0x0D) { t[c] |= wsBit }
+            if (u >= 0x41 && u <= 0x5A) || (u >= 0x61 && u <= 0x7A) { t[c] |= letterBit }
+            if u >= 0x30 && u <= 0x39 { t[c] |= numberBit }
+            if (u >= 0x21 && u <= 0x2F) || (u >= 0x3A && u <= 0x40) || (u >= 0x5B && u <= 0x60) || (u >= 0x7B && u <= 0x7E) {
+                t[c] |= punctBit
+            }
+            if u < 0x20 || u == 0x7F { t[c] |= controlBit }
+        }
+        return t
+    }()
+
+    @inline(__always)
+    static func category(_ c: UInt32) -> Unicode.GeneralCategory {
+        guard let s = Unicode.Scalar(c) else { return .surrogate }
+        return s.properties.generalCategory
+    }
+
+    /// Rust `char::is_whitespace` (White_Space), which is also Oniguruma's Unicode `\s`.
+    @inline(__always)
+    static func isWhitespace(_ c: UInt32) -> Bool {
+        if c < 0x80 { return ascii[Int(c)] & wsBit != 0 }
+        guard let s = Unicode.Scalar(c) else { return false }
+        return s.properties.isWhitespace
+    }
+
+    /// `\p{L}`.
+    @inline(__always)
+    static func isLetter(_ c: UInt32) -> Bool {
+        if c < 0x80 { return ascii[Int(c)] & letterBit != 0 }
+        switch category(c) {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
+        default: return false
+        }
+    }
+
+    /// `\p{N}` and Rust `char::is_numeric`.
+    @inline(__always)
+    static func isNumber(_ c: UInt32) -> Bool {
+        if c < 0x80 { return ascii[Int(c)] & numberBit != 0 }
+        switch category(c) {
+        case .decimalNumber, .letterNumber, .otherNumber: return true
+        default: return false
+        }
+    }
+
+    /// Unicode general category P* (the `unicode_categories` crate's `is_punctuation`).
+    @inline(__always)
+    static func isUnicodePunctuation(_ c: UInt32) -> Bool {
+        if c < 0x80 {
+            // ASCII symbols such as `$+<=>^`|~` are S*, not P*.
+            switch c {
+            case 0x21...0x23, 0x25...0x2A, 0x2C...0x2F, 0x3A, 0x3B, 0x3F, 0x40, 0x5B...0x5D, 0x5F, 0x7B, 0x7D: return true
+            default: return false
+            }
+        }
+        switch category(c) {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+            .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            return true
+        default: return false
+        }
+    }
+
+    /// HF's `is_bert_punc` and the Punctuation pre-tokenizer: ASCII punctuation or P*.
+    @inline(__always)
+    static func isBertPunctuation(_ c: UInt32) -> Bool {
+        if c < 0x80 { return ascii[Int(c)] & punctBit != 0 }
+        return isUnicodePunctuation(c)
+    }
+
+    /// The `unicode_categories` crate's `is_other`: Cc, Cf, Cn, Co, Cs.
+    @inline(__always)
+    static func isOther(_ c: UInt32) -> Bool {
+        if c < 0x80 { return ascii[Int(c)] & controlBit != 0 }
+        switch category(c) {
+        case .control, .format, .unassigned, .privateUse, .surrogate: return true
+        default: return false
+        }
+    }
+
+    /// Mn.
+    @inline(__always)
+    static func isNonspacingMark(_ c: UInt32) -> Bool {
+        if c < 0x300 { return false }
+        return category(c) == .nonspacingMark
+    }
+
+    /// Oniguruma `\w`: letters, marks, decimal numbers, connector punctuation.
+    @inline(__always)
+    static func isWord(_ c: UInt32) -> Bool {
+        if c < 0x80 { return ascii[Int(c)] & (letterBit | numberBit) != 0 || c == 0x5F }
+        switch category(c) {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+            .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .letterNumber,
+            .connectorPunctuation:
+            return true
+        default: return false
+        }
+    }
+
+    /// BERT's "Chinese character": the CJK ideograph blocks.
+    @inline(__always)
+    static func isChineseChar(_ c: UInt32) -> Bool {
+        switch c {
+        case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F,
+            0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
+            return true
+        default: return false
+        }
+    }
+
+    /// Rust `char::to_lowercase`.
+    @inline(__always)
+    static func lowercase(_ c: UInt32, _ emit: (UInt32) -> Void) {
+        if c < 0x80 {
+            emit(c >= 0x41 && c <= 0x5A ? c + 32 : c)
+            return
+        }
+        guard let s = Unicode.Scalar(c) else { emit(c); return }
+        if !s.properties.changesWhenLowercased { emit(c); return }
+        for u in s.properties.lowercaseMapping.unicodeScalars { emit(u.value) }
+    }
+}

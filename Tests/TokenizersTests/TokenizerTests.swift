@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import Tokenizers
+
+/// Golden tests: our encodings must equal HF `tokenizers`' on ~1850 varied lines.
+@Suite struct TokenizerTests {
+    @Test func miniLMMatchesHF() throws {
+        var tok = try Fixtures.tokenizer("minilm-tokenizer.json")
+        tok.padding = nil  // the goldens are unpadded; truncation stays as in the file
+        let (checked, mismatches) = try Fixtures.compare(tok, golden: "minilm-golden.jsonl")
+        #expect(checked > 1500)
+        #expect(mismatches == 0)
+    }
+
+    @Test func hfTrainedByteLevelBPEMatchesHF() throws {
+        let tok = try Fixtures.tokenizer("hf-bpe-tokenizer.json")
+        let (checked, mismatches) = try Fixtures.compare(tok, golden: "hf-bpe-golden.jsonl")
+        #expect(checked > 1500)
+        #expect(mismatches == 0)
+    }
+
+    @Test func miniLMPaddingAndMasksMatchHF() throws {
+        let tok = try Fixtures.tokenizer("minilm-tokenizer.json")
+        #expect(tok.padding?.strategy == .fixed(128))
+        for n in try Fixtures.jsonLines("minilm-padded-golden.jsonl") {
+            let text = try n["text"].string()
+            let pair = n.has("pair") ? try n["pair"].string() : nil
+            let e = try tok.encode(text, pair: pair)
+            let ints = { (k: String) in try n[k].array().map { try $0.int() } }
+            #expect(e.ids == (try ints("ids")), "\(text.debugDescription)")
+            #expect(e.typeIds == (try ints("type_ids")))
+            #expect(e.attentionMask == (try ints("attention_mask")))
+            #expect(e.specialTokensMask == (try ints("special_tokens_mask")))
+        }
+    }
+
+    @Test func batchEncodingEqualsSingleEncodingsAndPadsToLongest() throws {
+        var tok = try Fixtures.tokenizer("minilm-tokenizer.json")
+        tok.padding = PaddingParams(strategy: .batchLongest, padId: 0, padToken: "[PAD]")
+        let texts = Fixtures.inputs.prefix(200).map(\.text)
+        let batch = try tok.encodeBatch(texts, threads: 2)
+        var single = tok
+        single.padding = nil
+        let longest = try texts.map { try single.encode($0).count }.max()!
+        for (t, e) in zip(texts, batch) {
+            let s = try single.encode(t)
+            #expect(e.count == longest)
+            #expect(Array(e.ids.prefix(s.count)) == s.ids)
+            #expect(e.attentionMask.reduce(0, +) == s.count)
+        }
+    }
+
+    @Test func truncationOverrideAndLongestFirstOnPairs() throws {
+        var tok = try Fixtures.tokenizer("minilm-tokenizer.json")
+        tok.padding = nil
+        tok.truncation = TruncationParams(maxLength: 10)
+        let a = "one two three four five six seven eight nine ten"
+        let b = "alpha beta"
+        let e = try tok.encode(a, pair: b)
+        // [CLS] 5 of A [SEP] 2 of B [SEP]: B is short so A takes the rest (10 - 3 specials - 2).
+        #expect(e.count == 10)
+        #expect(e.tokens == ["[CLS]", "one", "two", "three", "four", "five", "[SEP]", "alpha", "beta", "[SEP]"])
+        tok.truncation = TruncationParams(maxLength: 6, direction: .left)
+        #expect(try tok.encode(a).tokens == ["[CLS]", "seven", "eight", "nine", "ten", "[SEP]"])
+        tok.truncation = TruncationParams(maxLength: 5, strategy: .onlySecond)
+        #expect(throws: TokenizerError.self) { try tok.encode(a, pair: b) }
+    }
+
+    @Test func addedTokensInTextAreKeptWhole() throws {
+        var tok = try Fixtures.tokenizer("minilm-tokenizer.json")
+        tok.padding = nil
+        let e = try tok.encode("hi [MASK] there[SEP]")
+        #expect(e.tokens == ["[CLS]", "hi", "[MASK]", "there", "[SEP]", "[SEP]"])
+        #expect(e.offsets[2] == .init(3, 9))
+        #expect(tok.decode(e.ids, skipSpecialTokens: false) == "[CLS] hi [MASK] there [SEP] [SEP]")
+    }
+}

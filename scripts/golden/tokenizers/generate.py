@@ -1,0 +1,149 @@
+"""Writes the golden fixtures for Tests/TokenizersTests from HF `tokenizers`.
+
+Run through generate.sh (which makes a throwaway venv). Outputs, in Tests/TokenizersTests/Fixtures/:
+  minilm-tokenizer.json       all-MiniLM-L6-v2's tokenizer (Apache-2.0), copied
+  minilm-golden.jsonl         HF encodings of the test lines with that tokenizer
+  hf-bpe-tokenizer.json       a byte-level BPE trained by HF on trainer-corpus.txt
+  hf-bpe-golden.jsonl         HF encodings with it
+  trainer-corpus.txt          the small fixed training corpus
+  ours-bpe-tokenizer.json     the same corpus trained by OUR trainer (tokenizers-bench train)
+  ours-bpe-golden.jsonl       HF's encodings with OUR tokenizer.json
+"""
+import json
+import os
+import subprocess
+import sys
+
+import tokenizers
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lines import english_lines, varied_lines  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+FIX = os.path.join(ROOT, "Tests", "TokenizersTests", "Fixtures")
+HEADER = {"generated_by": "scripts/golden/tokenizers/generate.sh, do not edit", "tokenizers_version": tokenizers.__version__}
+
+
+def test_cases(seed):
+    eng = english_lines()
+    varied = varied_lines(1400, seed)
+    # English from the second half of the docstrings (the first half trains the BPE), cut to <= 240 chars.
+    english = [e[:240] for e in eng[len(eng) // 2:][:450]]
+    lines = varied + english
+    cases = []
+    for i, line in enumerate(lines):
+        if i % 7 == 3:
+            cases.append((line, lines[(i * 31 + 5) % len(lines)]))
+        else:
+            cases.append((line, None))
+    return cases
+
+
+def write_lines(path, cases):
+    """The test inputs, once: {"text": ..., "pair": ...} per line, after a header line."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(json.dumps(dict(HEADER, note="golden test inputs"), ensure_ascii=False) + "\n")
+        for text, pair in cases:
+            f.write(json.dumps({"text": text, "pair": pair}, ensure_ascii=False) + "\n")
+
+
+def write_golden(tok, path, cases, note, step=1):
+    """One line per input (every `step`-th): "i": input line index; ids/type_ids as space-separated numbers;
+    "offsets" as space-separated (start - previous token's end, end - start) pairs, to keep the files small;
+    "decoded" is omitted when it equals the (single) input text."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(json.dumps(dict(HEADER, note=note), ensure_ascii=False) + "\n")
+        for i in range(0, len(cases), step):
+            text, pair = cases[i]
+            e = tok.encode(text, pair) if pair is not None else tok.encode(text)
+            rec = {"i": i, "ids": " ".join(map(str, e.ids))}
+            if pair is not None:
+                rec["type_ids"] = " ".join(map(str, e.type_ids))
+            deltas, prev = [], 0
+            for (a, b) in e.offsets:
+                deltas += [a - prev, b - a]
+                prev = b
+            rec["offsets"] = " ".join(map(str, deltas))
+            decoded = tok.decode(e.ids)
+            if not (pair is None and decoded == text):  # omitted when it is the input itself
+                rec["decoded"] = decoded
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def main():
+    minilm_src = sys.argv[1]
+    bench = sys.argv[2]  # our tokenizers-bench executable (for `train`)
+    os.makedirs(FIX, exist_ok=True)
+    cases = test_cases(seed=20261128)
+    write_lines(os.path.join(FIX, "golden-lines.jsonl"), cases)
+
+    # 1. MiniLM (WordPiece). Padding is turned off for the per-line goldens (tested apart).
+    with open(minilm_src, encoding="utf-8") as f:
+        minilm_json = f.read()
+    with open(os.path.join(FIX, "minilm-tokenizer.json"), "w", encoding="utf-8") as f:
+        f.write(minilm_json)
+    tok = Tokenizer.from_str(minilm_json)
+    tok.no_padding()
+    write_golden(tok, os.path.join(FIX, "minilm-golden.jsonl"), cases, "all-MiniLM-L6-v2, truncation from the file, no padding")
+
+    # Padding as configured in the file (Fixed 128) for a few lines.
+    tok = Tokenizer.from_str(minilm_json)
+    with open(os.path.join(FIX, "minilm-padded-golden.jsonl"), "w", encoding="utf-8") as f:
+        f.write(json.dumps(dict(HEADER, note="all-MiniLM-L6-v2 with its own truncation and padding"), ensure_ascii=False) + "\n")
+        for text, pair in cases[:30]:
+            e = tok.encode(text, pair) if pair is not None else tok.encode(text)
+            rec = {"text": text, "pair": pair, "ids": e.ids, "type_ids": e.type_ids, "attention_mask": e.attention_mask,
+                   "special_tokens_mask": e.special_tokens_mask}
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    # 2. The training corpus: first half of the docstrings plus varied lines (other seed).
+    eng = english_lines()
+    corpus_lines = eng[: len(eng) // 2][:1000] + varied_lines(1000, seed=7)
+    corpus = "".join(l.replace("\r", " ").replace("\n", " ") + "\n" for l in corpus_lines)
+    corpus_path = os.path.join(FIX, "trainer-corpus.txt")
+    with open(corpus_path, "w", encoding="utf-8", newline="") as f:
+        f.write(corpus)
+
+    # 3. A byte-level BPE trained by HF (RoBERTa-style), 2000 tokens.
+    hf = Tokenizer(models.BPE())
+    hf.normalizer = normalizers.NFC()
+    hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
+    hf.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=2000, min_frequency=2, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    hf.train([corpus_path], trainer)
+    hf.post_processor = processors.RobertaProcessing(("</s>", hf.token_to_id("</s>")), ("<s>", hf.token_to_id("<s>")),
+                                                     trim_offsets=True, add_prefix_space=True)
+    hf.save(os.path.join(FIX, "hf-bpe-tokenizer.json"))
+    hf = Tokenizer.from_file(os.path.join(FIX, "hf-bpe-tokenizer.json"))
+    write_golden(hf, os.path.join(FIX, "hf-bpe-golden.jsonl"), cases, "byte-level BPE trained by HF on trainer-corpus.txt")
+
+    # 4. OUR trainer on the same corpus; HF loads the result and encodes the lines.
+    ours_path = os.path.join(FIX, "ours-bpe-tokenizer.json")
+    subprocess.run([bench, "train", corpus_path, ours_path, "--vocab-size", "2000", "--min-frequency", "2",
+                    "--special", "<|endoftext|>,<pad>", "--threads", "2"], check=True)
+    ours = Tokenizer.from_file(ours_path)
+    write_golden(ours, os.path.join(FIX, "ours-bpe-golden.jsonl"), cases, "OUR trainer's tokenizer.json, encoded by HF", step=4)
+
+    # HF trained with the same settings as ours, for comparing the merges.
+    same = Tokenizer(models.BPE())
+    same.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    same.decoder = decoders.ByteLevel()
+    same.post_processor = processors.ByteLevel(trim_offsets=True)
+    t2 = trainers.BpeTrainer(vocab_size=2000, min_frequency=2, special_tokens=["<|endoftext|>", "<pad>"],
+                             initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    same.train([corpus_path], t2)
+    merges = json.loads(same.to_str())["model"]["merges"]
+    with open(os.path.join(FIX, "hf-same-settings-merges.json"), "w", encoding="utf-8") as f:
+        json.dump(dict(HEADER, merges=[m if isinstance(m, str) else " ".join(m) for m in merges]), f, ensure_ascii=False)
+    ours_merges = json.loads(open(ours_path, encoding="utf-8").read())["model"]["merges"]
+    ours_merges = [m if isinstance(m, str) else " ".join(m) for m in ours_merges]
+    hf_merges = [m if isinstance(m, str) else " ".join(m) for m in merges]
+    same_prefix = next((i for i, (a, b) in enumerate(zip(ours_merges, hf_merges)) if a != b), min(len(ours_merges), len(hf_merges)))
+    print(f"merges: ours {len(ours_merges)}, HF {len(hf_merges)}, identical prefix {same_prefix}")
+    print("fixtures written to", FIX)
+
+
+if __name__ == "__main__":
+    main()
