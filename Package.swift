@@ -49,7 +49,8 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "StageKitTests", dependencies: ["StageKit"]),
         .testTarget(
-            name: "PipelineCoreTests", dependencies: ["PipelineCore", "StageKit"],
-            resources: [.copy("Fixtures")]),
+            name: "PipelineCoreTests",
+            // The executables are dependencies so that `swift test` builds them: the tests run the real ones.
+            dependencies: ["PipelineCore", "StageKit", "finetunectl", "WordCountPlugin", "TestKitPlugin"]),
     ]
 )

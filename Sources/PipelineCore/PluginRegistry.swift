@@ -8,6 +8,12 @@ public struct PluginInfo: Sendable, Codable, Hashable {
     public var executable: String
     /// SHA-256 of the executable: a rebuilt plugin invalidates what it produced.
     public var digest: String
+
+    public init(description: PluginDescription, executable: String, digest: String) {
+        self.description = description
+        self.executable = executable
+        self.digest = digest
+    }
 }
 
 /// The stage plugins available to the engine: executables named `finetuned-stage-<name>` in the configured

@@ -134,6 +134,7 @@ public struct PipelineValidator: Sendable {
                 continue
             }
             let raw = stage.with?.json
+            if let raw, raw != .null, raw.objectValue == nil { continue }  // reported while parsing
             let (params, violations) = plugin.description.params.canonicalize(raw == .null ? nil : raw)
             if violations.isEmpty {
                 for name in plugin.description.params.dataReferences(in: params) {
@@ -159,7 +160,7 @@ public struct PipelineValidator: Sendable {
         let cycles = Self.cycles(spec)
         for cycle in cycles {
             let first = spec.stages[cycle[0]]!
-            let edge = first.after.first { $0.name == cycle[1 % cycle.count] }
+            let edge = first.after.first { $0.name == cycle.last }  // the edge that closes the cycle
             report(
                 edge?.location ?? first.location,
                 "stages form a cycle: \((cycle + [cycle[0]]).joined(separator: " → "))",

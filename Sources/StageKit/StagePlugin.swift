@@ -47,6 +47,7 @@ public final class StageContext: @unchecked Sendable {
     private let output: FileHandle
     private var stopFlag = false
     private var signalSource: DispatchSourceSignal?
+    private var parentWatch: DispatchSourceTimer?
 
     public init(output: FileHandle) {
         self.output = output
@@ -77,13 +78,22 @@ public final class StageContext: @unchecked Sendable {
 
     public func result(_ summary: JSONValue) { emit(.result(summary: summary)) }
 
-    /// Turns SIGTERM into ``stopRequested`` instead of death.
+    /// Turns SIGTERM into ``stopRequested`` instead of death, and treats the death of the engine (the parent
+    /// process) the same way, so that an orphaned stage checkpoints and exits instead of running on.
     func trapTermination() {
         signal(SIGTERM, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         source.setEventHandler { [weak self] in self?.requestStop() }
         source.resume()
         signalSource = source
+        let parent = getppid()
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + 0.5, repeating: 0.5)
+        timer.setEventHandler { [weak self] in
+            if getppid() != parent { self?.requestStop() }
+        }
+        timer.resume()
+        parentWatch = timer
     }
 }
 

@@ -66,7 +66,8 @@ struct TestKitPlugin: StagePlugin {
             throw StageFailure(p["message"]?.stringValue ?? "requested failure")
         case "crash":
             context.log("about to crash")
-            kill(getpid(), SIGSEGV)
+            // A real invalid memory access, not a signal sent to itself.
+            UnsafeMutablePointer<Int>(bitPattern: 8)!.pointee = 42
         case "hang":
             signal(SIGTERM, SIG_IGN)
             while true { Glibc.sleep(60) }
