@@ -38,13 +38,18 @@ struct AddedTokenMatcher: Sendable {
     private var tokens: [AddedToken] = []
     /// First scalar → pattern indices, longest first.
     private var byFirst: [UInt32: [Int]] = [:]
+    /// Bit k set when some pattern starts with a scalar ≡ k (mod 1024): a cheap pre-check.
+    private var firstFilter = [UInt64](repeating: 0, count: 16)
 
     init(_ tokens: [AddedToken]) {
         for t in tokens {
             patterns.append(t.content.scalarValues)
             self.tokens.append(t)
         }
-        for (i, p) in patterns.enumerated() { byFirst[p[0], default: []].append(i) }
+        for (i, p) in patterns.enumerated() {
+            byFirst[p[0], default: []].append(i)
+            firstFilter[Int(p[0] & 1023) >> 6] |= 1 << (p[0] & 63)
+        }
         for k in byFirst.keys { byFirst[k]!.sort { patterns[$0].count > patterns[$1].count } }
     }
 
@@ -57,7 +62,9 @@ struct AddedTokenMatcher: Sendable {
         var i = range.lowerBound
         let hi = range.upperBound
         while i < hi {
-            guard let candidates = byFirst[s[i]] else { i += 1; continue }
+            let c0 = s[i]
+            if firstFilter[Int(c0 & 1023) >> 6] & (1 << (c0 & 63)) == 0 { i += 1; continue }
+            guard let candidates = byFirst[c0] else { i += 1; continue }
             var matched = -1
             for c in candidates {
                 let p = patterns[c]

@@ -1,15 +1,33 @@
-/// The result of encoding one text (or a pair of texts), laid out like HF's `Encoding`.
+/// Id → token text for everything a tokenizer can emit (model vocab and added tokens),
+/// shared by reference so encodings do not store a `String` per token.
+public final class TokenVocabulary: Sendable {
+    let tokens: [String]
+
+    init(_ tokens: [String]) { self.tokens = tokens }
+
+    static let empty = TokenVocabulary([])
+
+    @inline(__always)
+    public func token(_ id: Int) -> String { id >= 0 && id < tokens.count ? tokens[id] : "" }
+}
+
+/// The result of encoding one text (or a pair of texts), with the fields of HF's `Encoding`.
+///
+/// Stored as one array of compact records; the public arrays are computed on access.
 public struct Encoding: Sendable, Equatable {
-    public var ids: [Int]
-    public var typeIds: [Int]
-    public var tokens: [String]
-    /// Character offsets (Unicode scalar indices) into the original text of the sequence
-    /// the token came from; special tokens have `(0, 0)`.
-    public var offsets: [Offset]
-    public var specialTokensMask: [Int]
-    public var attentionMask: [Int]
-    /// For each token: 0 or 1 for the sequence it came from, nil for special tokens and padding.
-    public var sequenceIds: [Int?]
+    struct Item: Sendable, Equatable {
+        var id: Int32
+        var typeId: Int32
+        var start: Int32
+        var end: Int32
+        /// 0 or 1 for the sequence the token came from, -1 for special tokens and padding.
+        var sequence: Int8
+        var special: Bool
+        var attention: Bool
+    }
+
+    var items: [Item] = []
+    var vocabulary: TokenVocabulary
 
     public struct Offset: Sendable, Equatable, CustomStringConvertible {
         public var start: Int
@@ -18,50 +36,66 @@ public struct Encoding: Sendable, Equatable {
         public var description: String { "(\(start), \(end))" }
     }
 
-    public init() {
-        ids = []; typeIds = []; tokens = []; offsets = []; specialTokensMask = []; attentionMask = []; sequenceIds = []
+    public init() { vocabulary = .empty }
+
+    init(vocabulary: TokenVocabulary, capacity: Int = 0) {
+        self.vocabulary = vocabulary
+        items.reserveCapacity(capacity)
     }
 
-    public var count: Int { ids.count }
+    public static func == (a: Encoding, b: Encoding) -> Bool { a.items == b.items }
 
-    mutating func append(id: Int, token: String, offset: Offset, typeId: Int, special: Bool, sequence: Int?) {
-        ids.append(id)
-        typeIds.append(typeId)
-        tokens.append(token)
-        offsets.append(offset)
-        specialTokensMask.append(special ? 1 : 0)
-        attentionMask.append(1)
-        sequenceIds.append(sequence)
+    public var count: Int { items.count }
+    public var ids: [Int] { items.map { Int($0.id) } }
+    public var typeIds: [Int] { items.map { Int($0.typeId) } }
+    public var tokens: [String] { items.map { vocabulary.token(Int($0.id)) } }
+    /// Character offsets (Unicode scalar indices, what Python's `str` indexes) into the
+    /// text the token came from; special tokens and padding have `(0, 0)`.
+    public var offsets: [Offset] { items.map { Offset(Int($0.start), Int($0.end)) } }
+    public var specialTokensMask: [Int] { items.map { $0.special ? 1 : 0 } }
+    public var attentionMask: [Int] { items.map { $0.attention ? 1 : 0 } }
+    public var sequenceIds: [Int?] { items.map { $0.sequence < 0 ? nil : Int($0.sequence) } }
+
+    /// Ids as 32-bit integers without an intermediate array of `Int`.
+    public func withIds<R>(_ body: ([Int32]) throws -> R) rethrows -> R { try body(items.map(\.id)) }
+
+    @inline(__always)
+    mutating func append(id: Int, offset: Offset, typeId: Int, special: Bool, sequence: Int?) {
+        items.append(Item(id: Int32(id), typeId: Int32(typeId), start: Int32(offset.start), end: Int32(offset.end),
+                          sequence: Int8(sequence ?? -1), special: special, attention: true))
+    }
+
+    @inline(__always)
+    mutating func append(id: Int32, start: Int32, end: Int32, typeId: Int32, sequence: Int8) {
+        items.append(Item(id: id, typeId: typeId, start: start, end: end, sequence: sequence, special: false, attention: true))
     }
 
     mutating func append(contentsOf other: Encoding) {
-        ids += other.ids; typeIds += other.typeIds; tokens += other.tokens; offsets += other.offsets
-        specialTokensMask += other.specialTokensMask; attentionMask += other.attentionMask; sequenceIds += other.sequenceIds
+        items += other.items
+        if vocabulary.tokens.isEmpty { vocabulary = other.vocabulary }
     }
 
     mutating func truncate(to n: Int, fromLeft: Bool) {
         guard count > n else { return }
-        let drop = count - n
-        if fromLeft {
-            ids.removeFirst(drop); typeIds.removeFirst(drop); tokens.removeFirst(drop); offsets.removeFirst(drop)
-            specialTokensMask.removeFirst(drop); attentionMask.removeFirst(drop); sequenceIds.removeFirst(drop)
-        } else {
-            ids.removeLast(drop); typeIds.removeLast(drop); tokens.removeLast(drop); offsets.removeLast(drop)
-            specialTokensMask.removeLast(drop); attentionMask.removeLast(drop); sequenceIds.removeLast(drop)
-        }
+        if fromLeft { items.removeFirst(count - n) } else { items.removeLast(count - n) }
     }
 
     mutating func setTypeIds(_ t: Int) {
-        for i in typeIds.indices { typeIds[i] = t }
+        for i in items.indices { items[i].typeId = Int32(t) }
     }
 
-    mutating func pad(to n: Int, id: Int, typeId: Int, token: String, left: Bool) {
+    mutating func setOffset(_ i: Int, _ o: Offset) {
+        items[i].start = Int32(o.start)
+        items[i].end = Int32(o.end)
+    }
+
+    mutating func pad(to n: Int, id: Int, typeId: Int, left: Bool) {
         guard count < n else { return }
-        let k = n - count
-        func put<T>(_ a: inout [T], _ v: T) {
-            if left { a.insert(contentsOf: repeatElement(v, count: k), at: 0) } else { a.append(contentsOf: repeatElement(v, count: k)) }
+        let pad = Item(id: Int32(id), typeId: Int32(typeId), start: 0, end: 0, sequence: -1, special: true, attention: false)
+        if left {
+            items.insert(contentsOf: repeatElement(pad, count: n - count), at: 0)
+        } else {
+            items.append(contentsOf: repeatElement(pad, count: n - count))
         }
-        put(&ids, id); put(&typeIds, typeId); put(&tokens, token); put(&offsets, Offset(0, 0))
-        put(&specialTokensMask, 1); put(&attentionMask, 0); put(&sequenceIds, nil)
     }
 }

@@ -114,7 +114,7 @@ public struct TemplateProcessing: PostProcessor {
             if let b { out.append(contentsOf: b) }
             return out
         }
-        var out = Encoding()
+        var out = Encoding(vocabulary: a.vocabulary, capacity: a.count + (b?.count ?? 0) + 4)
         for piece in (b == nil ? single : pair) {
             switch piece {
             case .sequence(let isB, let typeId):
@@ -123,8 +123,8 @@ public struct TemplateProcessing: PostProcessor {
                 out.append(contentsOf: e)
             case .special(let id, let typeId):
                 guard let st = specialTokens[id] else { continue }
-                for (i, t) in zip(st.ids, st.tokens) {
-                    out.append(id: i, token: t, offset: .init(0, 0), typeId: typeId, special: true, sequence: nil)
+                for i in st.ids {
+                    out.append(id: i, offset: .init(0, 0), typeId: typeId, special: true, sequence: nil)
                 }
             }
         }
@@ -136,14 +136,14 @@ public struct TemplateProcessing: PostProcessor {
 /// token carries (`Ġ`), except the prefix space added to the first token.
 func trimByteLevelOffsets(_ e: inout Encoding, addPrefixSpace: Bool) {
     for i in 0..<e.count {
-        let token = e.tokens[i].unicodeScalars
+        let token = e.vocabulary.token(Int(e.items[i].id)).unicodeScalars
         func isSpace(_ u: Unicode.Scalar) -> Bool { u.value == 0x120 || u.properties.isWhitespace }
         var leading = 0
         for u in token { if isSpace(u) { leading += 1 } else { break } }
         var trailing = 0
         for u in token.reversed() { if isSpace(u) { trailing += 1 } else { break } }
         guard leading > 0 || trailing > 0 else { continue }
-        var o = e.offsets[i]
+        var o = Encoding.Offset(Int(e.items[i].start), Int(e.items[i].end))
         if leading > 0 {
             let isFirst = i == 0 || o.start == 0
             if isFirst && addPrefixSpace && leading == 1 { leading = 0 }
@@ -152,7 +152,7 @@ func trimByteLevelOffsets(_ e: inout Encoding, addPrefixSpace: Bool) {
         if trailing > 0 && o.end >= trailing {
             o.end = max(o.end - trailing, o.start)
         }
-        e.offsets[i] = o
+        e.setOffset(i, o)
     }
 }
 
@@ -192,16 +192,16 @@ public struct RobertaProcessing: PostProcessor {
             if let b { a.append(contentsOf: b) }
             return a
         }
-        var out = Encoding()
-        out.append(id: clsId, token: cls, offset: .init(0, 0), typeId: 0, special: true, sequence: nil)
+        var out = Encoding(vocabulary: a.vocabulary, capacity: a.count + (b?.count ?? 0) + 4)
+        out.append(id: clsId, offset: .init(0, 0), typeId: 0, special: true, sequence: nil)
         a.setTypeIds(0)
         out.append(contentsOf: a)
-        out.append(id: sepId, token: sep, offset: .init(0, 0), typeId: 0, special: true, sequence: nil)
+        out.append(id: sepId, offset: .init(0, 0), typeId: 0, special: true, sequence: nil)
         if var b {
-            out.append(id: sepId, token: sep, offset: .init(0, 0), typeId: 0, special: true, sequence: nil)
+            out.append(id: sepId, offset: .init(0, 0), typeId: 0, special: true, sequence: nil)
             b.setTypeIds(0)
             out.append(contentsOf: b)
-            out.append(id: sepId, token: sep, offset: .init(0, 0), typeId: 0, special: true, sequence: nil)
+            out.append(id: sepId, offset: .init(0, 0), typeId: 0, special: true, sequence: nil)
         }
         return out
     }

@@ -11,13 +11,37 @@ public struct PreTokenizedString: Sendable {
         pieces = text.count > 0 ? [0..<text.count] : []
     }
 
+    /// A second pieces buffer, swapped with `pieces` by `split` so splitting reuses memory.
+    private var spare: [Range<Int>] = []
+
+    /// Refills this value with original scalars `source[range]` (reusing its buffers).
+    mutating func reset(from source: [UInt32], range: Range<Int>) {
+        text.scalars.removeAll(keepingCapacity: true)
+        text.starts.removeAll(keepingCapacity: true)
+        text.ends.removeAll(keepingCapacity: true)
+        text.scalars.append(contentsOf: source[range])
+        for i in range {
+            text.starts.append(Int32(i))
+            text.ends.append(Int32(i + 1))
+        }
+    }
+
+    /// One piece covering all of `text`.
+    mutating func resetPieces(first: Bool) {
+        pieces.removeAll(keepingCapacity: true)
+        if text.count > 0 { pieces.append(0..<text.count) }
+        isFirstSegment = first
+    }
+
     /// Replaces each piece by the sub-ranges `body` appends (absolute indices into `text`).
     mutating func split(_ body: (UnsafeBufferPointer<UInt32>, Range<Int>, inout [Range<Int>]) -> Void) {
-        var out: [Range<Int>] = []
-        out.reserveCapacity(pieces.count * 2)
+        var out = spare
+        spare = []
+        out.removeAll(keepingCapacity: true)
         text.scalars.withUnsafeBufferPointer { s in
             for piece in pieces { body(s, piece, &out) }
         }
+        spare = pieces
         pieces = out
     }
 }

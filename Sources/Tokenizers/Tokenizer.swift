@@ -13,6 +13,8 @@ public struct Tokenizer: Sendable {
     public var padding: PaddingParams?
     public private(set) var addedTokens: [AddedToken]
 
+    /// Id → token text (model vocab and added tokens) shared by every encoding.
+    public private(set) var vocabulary: TokenVocabulary
     private var rawMatcher: AddedTokenMatcher
     private var normalizedMatcher: AddedTokenMatcher
     private var addedById: [Int: AddedToken]
@@ -33,6 +35,13 @@ public struct Tokenizer: Sendable {
         normalizedMatcher = AddedTokenMatcher(addedTokens.filter { $0.normalized })
         addedById = Dictionary(addedTokens.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         addedByContent = Dictionary(addedTokens.map { ($0.content, $0.id) }, uniquingKeysWith: { a, _ in a })
+        var size = addedTokens.map { $0.id + 1 }.max() ?? 0
+        while model.idToToken(size) != nil { size += 1 }
+        size = max(size, model.vocabSize)
+        var table = [String](repeating: "", count: size)
+        for id in 0..<size { table[id] = model.idToToken(id) ?? "" }
+        for t in addedTokens { table[t.id] = t.content }
+        vocabulary = TokenVocabulary(table)
     }
 
     /// Loads a `tokenizer.json` file.
@@ -76,12 +85,16 @@ public struct Tokenizer: Sendable {
     /// Encodes a text, or a pair of texts, like HF `Tokenizer.encode`: added tokens,
     /// normalizer, pre-tokenizer, model, truncation, post-processor, padding.
     public func encode(_ text: String, pair: String? = nil, addSpecialTokens: Bool = true) throws -> Encoding {
-        var a = encodeSequence(text, typeId: 0, sequenceId: 0)
-        var b = pair.map { encodeSequence($0, typeId: 1, sequenceId: 1) }
+        try encode(text, pair: pair, addSpecialTokens: addSpecialTokens, workspace: Workspace())
+    }
+
+    func encode(_ text: String, pair: String?, addSpecialTokens: Bool, workspace: Workspace) throws -> Encoding {
+        var a = encodeSequence(text, typeId: 0, sequenceId: 0, workspace: workspace)
+        var b = pair.map { encodeSequence($0, typeId: 1, sequenceId: 1, workspace: workspace) }
         var e = try postProcess(&a, &b, addSpecialTokens: addSpecialTokens)
         if let padding {
             let target = padding.targetLength(longest: e.count)
-            e.pad(to: target, id: padding.padId, typeId: padding.padTypeId, token: padding.padToken, left: padding.padLeft)
+            e.pad(to: target, id: padding.padId, typeId: padding.padTypeId, left: padding.padLeft)
         }
         return e
     }
@@ -93,8 +106,8 @@ public struct Tokenizer: Sendable {
         }
         var unpadded = self
         unpadded.padding = nil
-        let results = try parallelMap(texts.count, threads: threads) { i in
-            try unpadded.encode(texts[i], pair: pairs?[i], addSpecialTokens: addSpecialTokens)
+        let results = try parallelMap(texts.count, threads: threads, makeContext: { Workspace() }) { ws, i in
+            try unpadded.encode(texts[i], pair: pairs?[i], addSpecialTokens: addSpecialTokens, workspace: ws)
         }
         var out = results
         padding?.apply(&out)
@@ -120,40 +133,35 @@ public struct Tokenizer: Sendable {
     }
 
     /// Everything before truncation and post-processing, for one sequence.
-    func encodeSequence(_ text: String, typeId: Int, sequenceId: Int) -> Encoding {
-        let scalars = Self.scalars(of: text)
-        var encoding = Encoding()
-        encoding.ids.reserveCapacity(scalars.count / 3 + 4)
-        var tokens: [ModelToken] = []
-        tokens.reserveCapacity(scalars.count / 3 + 4)
-        scalars.withUnsafeBufferPointer { s in
-            let parts = rawMatcher.isEmpty ? [(nil, 0..<s.count)] : rawMatcher.split(s, 0..<s.count)
-            for (id, range) in parts {
-                if let id {
-                    encoding.append(id: id, token: idToToken(id) ?? "", offset: .init(range.lowerBound, range.upperBound),
-                                    typeId: typeId, special: false, sequence: sequenceId)
-                    continue
-                }
-                var normalized = NormalizedString(s, range: range)
-                normalizer?.normalize(&normalized)
-                if normalizedMatcher.isEmpty {
-                    tokenizeNormalized(normalized, first: range.lowerBound == 0, typeId: typeId, sequenceId: sequenceId,
-                                       scratch: &tokens, into: &encoding)
-                } else {
-                    let sub = normalized.scalars.withUnsafeBufferPointer { normalizedMatcher.split($0, 0..<$0.count) }
-                    for (sid, r) in sub {
-                        if let sid {
-                            let (st, en) = normalized.originalRange(r)
-                            encoding.append(id: sid, token: idToToken(sid) ?? "", offset: .init(st, en), typeId: typeId,
-                                            special: false, sequence: sequenceId)
-                        } else {
-                            var piece = NormalizedString()
-                            piece.scalars = Array(normalized.scalars[r])
-                            piece.starts = Array(normalized.starts[r])
-                            piece.ends = Array(normalized.ends[r])
-                            tokenizeNormalized(piece, first: range.lowerBound == 0 && r.lowerBound == 0, typeId: typeId,
-                                               sequenceId: sequenceId, scratch: &tokens, into: &encoding)
-                        }
+    func encodeSequence(_ text: String, typeId: Int, sequenceId: Int, workspace ws: Workspace = Workspace()) -> Encoding {
+        Self.scalars(of: text, into: &ws.scalars)
+        var encoding = Encoding(vocabulary: vocabulary, capacity: ws.scalars.count / 4 + 4)
+        let n = ws.scalars.count
+        let parts = rawMatcher.isEmpty ? [(nil, 0..<n)] : ws.scalars.withUnsafeBufferPointer { rawMatcher.split($0, 0..<n) }
+        for (id, range) in parts {
+            if let id {
+                encoding.append(id: id, offset: .init(range.lowerBound, range.upperBound), typeId: typeId, special: false,
+                                sequence: sequenceId)
+                continue
+            }
+            ws.pre.reset(from: ws.scalars, range: range)
+            normalizer?.normalize(&ws.pre.text)
+            if normalizedMatcher.isEmpty {
+                ws.pre.resetPieces(first: range.lowerBound == 0)
+                tokenizePieces(ws, typeId: typeId, sequenceId: sequenceId, into: &encoding)
+            } else {
+                let normalized = ws.pre.text
+                let sub = normalized.scalars.withUnsafeBufferPointer { normalizedMatcher.split($0, 0..<$0.count) }
+                for (sid, r) in sub {
+                    if let sid {
+                        let (st, en) = normalized.originalRange(r)
+                        encoding.append(id: sid, offset: .init(st, en), typeId: typeId, special: false, sequence: sequenceId)
+                    } else {
+                        ws.pre.text.scalars = Array(normalized.scalars[r])
+                        ws.pre.text.starts = Array(normalized.starts[r])
+                        ws.pre.text.ends = Array(normalized.ends[r])
+                        ws.pre.resetPieces(first: range.lowerBound == 0 && r.lowerBound == 0)
+                        tokenizePieces(ws, typeId: typeId, sequenceId: sequenceId, into: &encoding)
                     }
                 }
             }
@@ -161,35 +169,43 @@ public struct Tokenizer: Sendable {
         return encoding
     }
 
-    private func tokenizeNormalized(_ normalized: NormalizedString, first: Bool, typeId: Int, sequenceId: Int,
-                                    scratch tokens: inout [ModelToken], into encoding: inout Encoding) {
-        var pre = PreTokenizedString(normalized)
-        pre.isFirstSegment = first
-        preTokenizer?.preTokenize(&pre)
-        tokens.removeAll(keepingCapacity: true)
-        pre.text.scalars.withUnsafeBufferPointer { t in
-            for piece in pre.pieces { model.tokenize(t, piece, into: &tokens) }
+    /// Pre-tokenizes `ws.pre` and runs the model over its pieces.
+    private func tokenizePieces(_ ws: Workspace, typeId: Int, sequenceId: Int, into encoding: inout Encoding) {
+        preTokenizer?.preTokenize(&ws.pre)
+        ws.tokens.removeAll(keepingCapacity: true)
+        ws.pre.text.scalars.withUnsafeBufferPointer { t in
+            for piece in ws.pre.pieces { model.tokenize(t, piece, into: &ws.tokens) }
         }
-        let starts = pre.text.starts, ends = pre.text.ends
-        for tok in tokens {
-            let st: Int, en: Int
-            if tok.end > tok.start {
-                st = Int(starts[Int(tok.start)])
-                en = Int(ends[Int(tok.end) - 1])
-            } else {
-                (st, en) = pre.text.originalRange(Int(tok.start)..<Int(tok.end))
+        let tid = Int32(typeId), seq = Int8(sequenceId)
+        ws.pre.text.starts.withUnsafeBufferPointer { starts in
+            ws.pre.text.ends.withUnsafeBufferPointer { ends in
+                for tok in ws.tokens {
+                    if tok.end > tok.start {
+                        encoding.append(id: tok.id, start: starts[Int(tok.start)], end: ends[Int(tok.end) - 1], typeId: tid, sequence: seq)
+                    } else {
+                        let (st, en) = ws.pre.text.originalRange(Int(tok.start)..<Int(tok.end))
+                        encoding.append(id: tok.id, start: Int32(st), end: Int32(en), typeId: tid, sequence: seq)
+                    }
+                }
             }
-            encoding.append(id: Int(tok.id), token: model.idToToken(Int(tok.id)) ?? "", offset: .init(st, en),
-                            typeId: typeId, special: false, sequence: sequenceId)
         }
     }
 
     /// Unicode scalar values of `text`, decoding UTF-8 directly (ASCII fast path).
     static func scalars(of text: String) -> [UInt32] {
+        var out: [UInt32] = []
+        scalars(of: text, into: &out)
+        return out
+    }
+
+    static func scalars(of text: String, into result: inout [UInt32]) {
         var text = text
-        return text.withUTF8 { u in
+        text.withUTF8 { u in
             let n = u.count
-            return [UInt32](unsafeUninitializedCapacity: n) { out, count in
+            result.removeAll(keepingCapacity: true)
+            result.reserveCapacity(n)
+            result.append(contentsOf: repeatElement(0, count: n))
+            let k = result.withUnsafeMutableBufferPointer { out -> Int in
                 var i = 0, k = 0
                 while i < n {
                     let b0 = UInt32(u[i])
@@ -206,8 +222,9 @@ public struct Tokenizer: Sendable {
                     }
                     k += 1
                 }
-                count = k
+                return k
             }
+            result.removeLast(n - k)
         }
     }
 
@@ -230,10 +247,21 @@ public struct Tokenizer: Sendable {
     }
 }
 
-/// Runs `body(0..<n)` on up to `threads` threads, in contiguous chunks, preserving order.
-func parallelMap<T>(_ n: Int, threads: Int, _ body: (Int) throws -> T) throws -> [T] {
+/// Reusable buffers for one thread's encodes (avoids allocating per text).
+final class Workspace {
+    var scalars: [UInt32] = []
+    var pre = PreTokenizedString(NormalizedString())
+    var tokens: [ModelToken] = []
+}
+
+/// Runs `body(context, 0..<n)` on up to `threads` threads, in contiguous chunks, preserving
+/// order; each thread gets its own context.
+func parallelMap<C, T>(_ n: Int, threads: Int, makeContext: () -> C, _ body: (C, Int) throws -> T) throws -> [T] {
     let workers = max(1, min(threads, n))
-    if workers == 1 { return try (0..<n).map(body) }
+    if workers == 1 {
+        let c = makeContext()
+        return try (0..<n).map { try body(c, $0) }
+    }
     var results = [T?](repeating: nil, count: n)
     var firstError: Error?
     let lock = NSLock()
@@ -241,8 +269,9 @@ func parallelMap<T>(_ n: Int, threads: Int, _ body: (Int) throws -> T) throws ->
         nonisolated(unsafe) let out = out
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let lo = n * w / workers, hi = n * (w + 1) / workers
+            let c = makeContext()
             for i in lo..<hi {
-                do { out[i] = try body(i) } catch {
+                do { out[i] = try body(c, i) } catch {
                     lock.lock(); if firstError == nil { firstError = error }; lock.unlock()
                     return
                 }

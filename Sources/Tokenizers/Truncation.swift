@@ -121,7 +121,7 @@ public struct PaddingParams: Sendable, Equatable {
     func apply(_ encodings: inout [Encoding]) {
         let target = targetLength(longest: encodings.map(\.count).max() ?? 0)
         for i in encodings.indices {
-            encodings[i].pad(to: target, id: padId, typeId: padTypeId, token: padToken, left: padLeft)
+            encodings[i].pad(to: target, id: padId, typeId: padTypeId, left: padLeft)
         }
     }
 }
