@@ -63,7 +63,7 @@ private func attentionCore(
     let keepScale = 1 / (1 - p)
     let out = Tensor.empty([nb, nt, c])
     let probs = Storage(count: nb * nh * nt * nt, zeroed: false)  // P: [B, NH, T, T]
-    let keyMask = mask.keyMask ?? []
+    let keyMask = (mask.keyMask ?? []).map { Float($0 != 0 ? 1 : 0) }  // [B, T] as 0/1 multipliers
     let causal = mask.causal
     let (qb, kb, vb, ob, pb) = (q.tensor.pointer, k.tensor.pointer, v.tensor.pointer, out.pointer, probs.pointer)
 
@@ -77,44 +77,44 @@ private func attentionCore(
         for i in 0..<nt * nt { dst[i] = r.uniform(base + i) < p ? 0 : pp[i] * keepScale }
     }
 
-    keyMask.withUnsafeBufferPointer { km in
+    keyMask.withUnsafeBufferPointer { maskF in
         Parallel.forEachWithSerialBLAS(nb * nh) { bh in
             let (b, h) = (bh / nh, bh % nh)
             let pp = pb + bh * nt * nt  // [T, T]
             // S = Q Kᵀ · scale
             BLAS.sgemm(.none, .transposed, m: nt, n: nt, k: hs, alpha: scale, a: qb + at(q, b, h), lda: q.ld,
                        b: kb + at(k, b, h), ldb: k.ld, c: pp, ldc: nt)
+            // Masked softmax per query row i over keys j < limit with keyMask 1; masked entries become exactly 0.
+            let keep = maskF.isEmpty ? nil : maskF.baseAddress! + b * nt
+            let work = UnsafeMutablePointer<Float>.allocate(capacity: nt * nt)
+            defer { work.deallocate() }
             for i in 0..<nt {
                 let row = pp + i * nt
                 let limit = causal ? i + 1 : nt
-                if km.isEmpty {
-                    softmaxRow(row, row, limit)
-                    for j in limit..<nt { row[j] = 0 }
-                } else {
-                    let m = km.baseAddress! + b * nt
-                    var mx = -Float.infinity
-                    for j in 0..<limit where m[j] != 0 { mx = max(mx, row[j]) }
-                    var s: Float = 0
-                    for j in 0..<nt {
-                        let e = (j < limit && m[j] != 0) ? FastMath.exp(row[j] - mx) : 0
-                        row[j] = e
-                        s += e
+                if let keep {
+                    // Masked scores to -inf in scratch for a vectorised max; exp(...) * keep zeroes them exactly.
+                    for j in 0..<limit { work[j] = keep[j] != 0 ? row[j] : -Float.infinity }
+                    let mx = vmax(work, limit)
+                    if mx == -.infinity {  // every key masked: attend to nothing
+                        for j in 0..<nt { row[j] = 0 }
+                        continue
                     }
-                    let inv = s > 0 ? 1 / s : 0
-                    for j in 0..<nt { row[j] *= inv }
+                    for j in 0..<limit { row[j] = FastMath.exp(row[j] - mx) * keep[j] }
+                    let inv = 1 / vsum(row, limit)
+                    for j in 0..<limit { row[j] *= inv }
+                } else {
+                    softmaxRow(row, row, limit)
                 }
+                for j in limit..<nt { row[j] = 0 }
             }
             // O = dropout(P) V
             var pd = UnsafePointer(pp)
-            var scratch: UnsafeMutablePointer<Float>?
             if p > 0 {
-                scratch = .allocate(capacity: nt * nt)
-                dropped(pp, bh, scratch!)
-                pd = UnsafePointer(scratch!)
+                dropped(pp, bh, work)
+                pd = UnsafePointer(work)
             }
             BLAS.sgemm(.none, .none, m: nt, n: hs, k: nt, a: pd, lda: nt, b: vb + at(v, b, h), ldb: v.ld,
                        c: ob + b * nt * c + h * hs, ldc: c)
-            scratch?.deallocate()
         }
     }
 
@@ -129,13 +129,18 @@ private func attentionCore(
             let (b, h) = (bh / nh, bh % nh)
             let pp = pb + bh * nt * nt
             let dO = dob + b * nt * c + h * hs
-            let work = UnsafeMutablePointer<Float>.allocate(capacity: 2 * nt * nt)
+            let work = UnsafeMutablePointer<Float>.allocate(capacity: 3 * nt * nt)
             defer { work.deallocate() }
             let dP = work  // [T, T]
+            let keepScaled = work + 2 * nt * nt  // dropout multipliers: 0 or 1/(1-p)
             var pd = UnsafePointer(pp)
             if p > 0 {
-                dropped(pp, bh, work + nt * nt)
-                pd = UnsafePointer(work + nt * nt)
+                let r = rng!
+                let base = bh * nt * nt
+                for i in 0..<nt * nt { keepScaled[i] = r.uniform(base + i) < p ? 0 : keepScale }
+                let pdm = work + nt * nt
+                for i in 0..<nt * nt { pdm[i] = pp[i] * keepScaled[i] }
+                pd = UnsafePointer(pdm)
             }
             if let dv {  // dV += Pdᵀ dO
                 BLAS.sgemm(.transposed, .none, m: nt, n: hs, k: nt, a: pd, lda: nt, b: dO, ldb: c, beta: 1,
@@ -146,16 +151,13 @@ private func attentionCore(
             BLAS.sgemm(.none, .transposed, m: nt, n: nt, k: hs, a: dO, lda: c, b: vb + at(v, b, h), ldb: v.ld,
                        c: dP, ldc: nt)
             if p > 0 {
-                let r = rng!
-                let base = bh * nt * nt
-                for i in 0..<nt * nt { dP[i] = r.uniform(base + i) < p ? 0 : dP[i] * keepScale }
+                for i in 0..<nt * nt { dP[i] *= keepScaled[i] }
             }
             // dS = P ⊙ (dP - Σ dP·P) · scale, written over dP
             for i in 0..<nt {
                 let prow = pp + i * nt
                 let drow = dP + i * nt
-                var dot: Float = 0
-                for j in 0..<nt { dot += drow[j] * prow[j] }
+                let dot = vdot(drow, prow, nt)
                 for j in 0..<nt { drow[j] = prow[j] * (drow[j] - dot) * scale }
             }
             if let dq {  // dQ += dS K

@@ -20,13 +20,13 @@ public func crossEntropy(logits: Tensor, targets: [Int32], ignoreIndex: Int32 = 
     let (lsep, rl) = (lse.pointer, rowLoss.pointer)
     targets.withUnsafeBufferPointer { tg in
         Parallel.forRanges(n, minChunk: 8) { rows in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: v)
+            defer { scratch.deallocate() }
             for r in rows {
                 let row = lp + r * v
-                var mx = -Float.infinity
-                for j in 0..<v { mx = max(mx, row[j]) }
-                var s: Float = 0
-                for j in 0..<v { s += FastMath.exp(row[j] - mx) }
-                let l = mx + Foundation.log(s)
+                let mx = vmax(row, v)
+                for j in 0..<v { scratch[j] = FastMath.exp(row[j] - mx) }
+                let l = mx + Foundation.log(vsum(scratch, v))
                 lsep[r] = l
                 if tg[r] != ignoreIndex { rl[r] = l - row[Int(tg[r])] }
             }
@@ -77,18 +77,12 @@ extension Tensor {
     }
 }
 
-/// y = softmax(x) over `n` entries.
+/// y = softmax(x) over `n` entries (x and y may alias).
 @inline(__always)
 func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    var mx = -Float.infinity
-    for j in 0..<n { mx = max(mx, x[j]) }
-    var s: Float = 0
-    for j in 0..<n {
-        let e = FastMath.exp(x[j] - mx)
-        y[j] = e
-        s += e
-    }
-    let inv = 1 / s
+    let mx = vmax(x, n)
+    for j in 0..<n { y[j] = FastMath.exp(x[j] - mx) }
+    let inv = 1 / vsum(y, n)
     for j in 0..<n { y[j] *= inv }
 }
 
@@ -97,7 +91,6 @@ func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n
 func softmaxBackwardRow(
     _ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ n: Int
 ) {
-    var dot: Float = 0
-    for j in 0..<n { dot += dy[j] * y[j] }
+    let dot = vdot(dy, y, n)
     for j in 0..<n { dx[j] += y[j] * (dy[j] - dot) }
 }

@@ -13,15 +13,8 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float) -> 
     Parallel.forRanges(n, minChunk: 64) { rows in
         for r in rows {
             let row = xp + r * c
-            var s: Float = 0
-            for j in 0..<c { s += row[j] }
-            let m = s / Float(c)
-            var v: Float = 0
-            for j in 0..<c {
-                let dev = row[j] - m
-                v += dev * dev
-            }
-            let rs = 1 / (v / Float(c) + eps).squareRoot()
+            let m = vsum(row, c) / Float(c)
+            let rs = 1 / (vsumSquaredDeviation(row, m, c) / Float(c) + eps).squareRoot()
             mp[r] = m
             rp[r] = rs
             let o = yp + r * c
@@ -33,26 +26,23 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float) -> 
         if x.requiresGrad {
             let dx = x.gradPointer()
             Parallel.forRanges(n, minChunk: 64) { rows in
+                let dxhat = UnsafeMutablePointer<Float>.allocate(capacity: 2 * c)
+                defer { dxhat.deallocate() }
+                let xhat = dxhat + c
                 for r in rows {
                     let row = xp + r * c
                     let g = dy + r * c
                     let m = mp[r]
                     let rs = rp[r]
                     // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = dy * w
-                    var sumD: Float = 0
-                    var sumDX: Float = 0
                     for j in 0..<c {
-                        let dxhat = g[j] * w[j]
-                        sumD += dxhat
-                        sumDX += dxhat * (row[j] - m) * rs
+                        dxhat[j] = g[j] * w[j]
+                        xhat[j] = (row[j] - m) * rs
                     }
-                    sumD /= Float(c)
-                    sumDX /= Float(c)
+                    let meanD = vsum(dxhat, c) / Float(c)
+                    let meanDX = vdot(dxhat, xhat, c) / Float(c)
                     let d = dx + r * c
-                    for j in 0..<c {
-                        let xhat = (row[j] - m) * rs
-                        d[j] += rs * (g[j] * w[j] - sumD - xhat * sumDX)
-                    }
+                    for j in 0..<c { d[j] += rs * (dxhat[j] - meanD - xhat[j] * meanDX) }
                 }
             }
         }

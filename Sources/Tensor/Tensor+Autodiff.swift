@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Whether ops record a tape for reverse-mode autodiff. Task-local (so concurrent tests and tasks do not see each
 /// other's setting); inference turns it off with ``withoutGrad(_:)``.
 public enum GradMode {
@@ -22,11 +24,13 @@ extension Tensor {
     /// `backward` receives the result (whose `grad` is set) and accumulates into the parents' gradients with
     /// ``gradPointer()``; it must skip parents that do not require a gradient. Layers outside this module define
     /// their own ops with it (forward kernel, then `record`, backward right below).
-    public func record(parents: [Tensor], backward: @escaping (Tensor) -> Void) {
+    public func record(parents: [Tensor], op: String = #function, backward: @escaping (Tensor) -> Void) {
+        if Profiler.isEnabled { Profiler.chargeForward(Profiler.shortName(op)) }
         guard GradMode.isEnabled, parents.contains(where: { $0.requiresGrad }) else { return }
         requiresGrad = true
         self.parents = parents
         self.backwardFn = backward
+        if Profiler.isEnabled { opName = Profiler.shortName(op) }
     }
 
     /// The gradient buffer, allocated zero-filled on first use; backward closures add into it.
@@ -71,7 +75,15 @@ extension Tensor {
         }
         for node in order.reversed() {
             guard let fn = node.backwardFn else { continue }
-            if node.grad != nil { fn(node) }
+            if node.grad != nil {
+                if Profiler.isEnabled {
+                    let start = Profiler.clock()
+                    fn(node)
+                    Profiler.chargeBackward(node.opName ?? "?", since: start)
+                } else {
+                    fn(node)
+                }
+            }
             node.backwardFn = nil
             node.parents = []
             if node !== self { node.grad = nil }

@@ -16,6 +16,7 @@ public final class Tensor: @unchecked Sendable {
     // Tape node: the inputs of the op that produced this tensor and its backward, which reads `self.grad`.
     var parents: [Tensor] = []
     var backwardFn: ((Tensor) -> Void)?
+    var opName: String?
 
     public init(shape: [Int], storage: Storage, requiresGrad: Bool = false) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
