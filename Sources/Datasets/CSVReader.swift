@@ -13,6 +13,7 @@ public struct CSVReader: Sendable {
 
     /// Reads `path` (named `displayName` in errors and locations), calling `body` for every good row.
     /// A mapping that names a column the header lacks is an error whatever the policy.
+    @discardableResult
     public func read(
         path: String, displayName: String? = nil, policy: BadRowPolicy, _ body: (Record) throws -> Void
     ) throws -> ReadSummary {

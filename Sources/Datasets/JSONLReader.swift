@@ -7,6 +7,7 @@ public struct JSONLReader: Sendable {
     public init(mapping: FieldMapping) { self.mapping = mapping }
 
     /// Reads `path` (named `displayName` in errors and locations), calling `body` for every good row.
+    @discardableResult
     public func read(
         path: String, displayName: String? = nil, policy: BadRowPolicy, _ body: (Record) throws -> Void
     ) throws -> ReadSummary {

@@ -11,14 +11,15 @@ enum JSONValue: Decodable, Equatable {
 
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
+        // Most values are strings: try them first (each failed attempt costs a thrown error).
         if c.decodeNil() {
             self = .null
-        } else if let b = try? c.decode(Bool.self) {
-            self = .bool(b)
-        } else if let x = try? c.decode(Double.self) {
-            self = .number(x)
         } else if let s = try? c.decode(String.self) {
             self = .string(s)
+        } else if let x = try? c.decode(Double.self) {
+            self = .number(x)
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
         } else if let a = try? c.decode([JSONValue].self) {
             self = .array(a)
         } else {

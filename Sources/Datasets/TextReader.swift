@@ -20,6 +20,7 @@ public struct TextReader: Sendable {
 
     /// Reads `path` (named `displayName` in errors and locations), calling `body` for every record; a record's
     /// location is its first line. Invalid UTF-8 is a bad row (a line) under `policy`.
+    @discardableResult
     public func read(
         path: String, displayName: String? = nil, policy: BadRowPolicy, _ body: (Record) throws -> Void
     ) throws -> ReadSummary {
