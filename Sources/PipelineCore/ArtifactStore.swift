@@ -76,7 +76,8 @@ public struct ArtifactStore: Sendable {
         manifest.outputDigest = ArtifactManifest.outputDigest(of: manifest.files)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(try encoder.encode(manifest), to: staging + "/manifest.json")
+        for file in manifest.files { ArtifactStore.flush(staging + "/files/" + file.path) }
+        try AtomicFile.write(try encoder.encode(manifest), to: staging + "/manifest.json", durable: true)
         syncDirectory(staging)
         let final = directory(for: manifest.key)
         try FileManager.default.createDirectory(
@@ -183,6 +184,15 @@ public struct ArtifactStore: Sendable {
         }
         try walk("")
         return out
+    }
+
+    /// Flushes a file's data to disk, so that a renamed-in artifact survives a power loss whole.
+    static func flush(_ path: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
     }
 
     private func syncDirectory(_ path: String) {

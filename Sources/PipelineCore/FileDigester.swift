@@ -116,15 +116,19 @@ func sha256Hex(_ text: String) -> String { SHA256.hash(data: Data(text.utf8)).he
 
 /// Writes files so that readers see the old content or the new, never a mix.
 public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
+    /// Replaces `path` with `data` by writing a temporary file and renaming it. `durable` also flushes the data
+    /// to disk before the rename (for what must survive a power loss: manifests); records and memos need not.
+    public static func write(_ data: Data, to path: String, durable: Bool = false) throws {
         let temp = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         guard FileManager.default.createFile(atPath: temp, contents: data) else {
             throw EngineError("cannot write '\(temp)'")
         }
-        let fd = open(temp, O_RDONLY | O_CLOEXEC)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
+        if durable {
+            let fd = open(temp, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 {
+                fsync(fd)
+                close(fd)
+            }
         }
         guard rename(temp, path) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -133,5 +137,7 @@ public enum AtomicFile {
         }
     }
 
-    public static func write(_ text: String, to path: String) throws { try write(Data(text.utf8), to: path) }
+    public static func write(_ text: String, to path: String, durable: Bool = false) throws {
+        try write(Data(text.utf8), to: path, durable: durable)
+    }
 }
