@@ -56,10 +56,13 @@ def dedupe(rows, key_of, label_of, report, task):
 CONTAINMENT = 0.8
 
 
-def write_splits(out_dir, rows, label_of, keep_held_out=None):
+def write_splits(out_dir, rows, label_of, make_held_out_filter=None):
+    """Split `rows` (stratified by label_of, seeded) into out_dir/{train,validation,test}.jsonl.
+    make_held_out_filter(rows, train) may return a predicate that validation/test rows must pass."""
     train, val, test = stratified_split([label_of(r) for r in rows], FRACTIONS, SEED)
-    if keep_held_out:
-        val, test = keep_held_out(rows, train, val), keep_held_out(rows, train, test)
+    if make_held_out_filter:
+        keep = make_held_out_filter(rows, train)
+        val, test = [i for i in val if keep(i)], [i for i in test if keep(i)]
     for name, idx in (("train", train), ("validation", val), ("test", test)):
         write_jsonl(os.path.join(out_dir, f"{name}.jsonl"), [rows[i] for i in idx])
     return train, val, test
@@ -149,7 +152,34 @@ def licenses(z, report):
         representative.setdefault(g, i)
     final = [r for i, r in enumerate(kept) if representative[groups[i]] == i]
     report["licenses"].update({"empty_texts_skipped": empty, "near_duplicates_removed": len(kept) - len(final)})
-    return final, kept, groups, representative
+    return final, kept, groups
+
+
+def drop_held_out_inside_train(rows, train, dropped):
+    """A filter for write_splits: a held-out license that lies (>= CONTAINMENT) inside a train license has been
+    seen in training (e.g. u-boot-exception-2.0 inside gpl-2.0-with-u-boot-exception), so it leaves
+    validation/test; its key is appended to `dropped`."""
+    index = OverlapIndex([normalise_words(rows[j]["text"]) for j in train])
+
+    def keep(i):
+        if index.contained_in(normalise_words(rows[i]["text"]), CONTAINMENT):
+            dropped.append(rows[i]["key"])
+            return False
+        return True
+    return keep
+
+
+def write_held_out(assets, rows, all_rows, groups, held_indices):
+    """Record, for the legal corpus, every validation/test license and every near-duplicate of one."""
+    position = {id(r): i for i, r in enumerate(all_rows)}
+    held_groups = {groups[position[id(rows[i])]] for i in held_indices}
+    held = [r for i, r in enumerate(all_rows) if groups[i] in held_groups]
+    work = os.path.join(assets, ".work")
+    os.makedirs(work, exist_ok=True)
+    path = os.path.join(work, "licenses-held-out.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump({"keys": sorted(r["key"] for r in held), "texts": [r["text"] for r in held]}, f)
+    os.replace(path + ".tmp", path)
 
 
 def main():
@@ -161,38 +191,16 @@ def main():
         tasks = [("spam", spam(z, report), "label"), ("trec", trec(z, report), "fine"),
                  ("sentiment", sentiment(z, report), "label")]
     with zipfile.ZipFile(licensedcode_wheel) as z:
-        lic, lic_all, groups, _ = licenses(z, report)
+        lic, lic_all, groups = licenses(z, report)
     tasks.append(("licenses", lic, "label"))
-    dropped_held_out = []
-
-    def license_not_in_train(rows, train, held):
-        # A held-out license that lies (>= 80%) inside a train license has been seen in training, e.g.
-        # u-boot-exception-2.0 inside gpl-2.0-with-u-boot-exception: drop it from validation/test.
-        if not hasattr(license_not_in_train, "index"):
-            license_not_in_train.index = OverlapIndex([normalise_words(rows[j]["text"]) for j in train])
-        kept = []
-        for i in held:
-            if license_not_in_train.index.contained_in(normalise_words(rows[i]["text"]), CONTAINMENT):
-                dropped_held_out.append(rows[i]["key"])
-            else:
-                kept.append(i)
-        return kept
-
     for task, rows, field in tasks:
+        dropped = []
+        keep_held_out = (lambda r, t: drop_held_out_inside_train(r, t, dropped)) if task == "licenses" else None
         with AtomicDir(os.path.join(data, task)) as out:
-            train, val, test = write_splits(out, rows, lambda r: r[field],
-                                            license_not_in_train if task == "licenses" else None)
+            _, val, test = write_splits(out, rows, lambda r: r[field], keep_held_out)
         if task == "licenses":
-            report["licenses"]["held_out_inside_a_train_text_removed"] = sorted(dropped_held_out)
-            # Held out of the legal corpus: every validation/test license and every near-duplicate of one.
-            position = {id(r): i for i, r in enumerate(lic_all)}
-            held_groups = {groups[position[id(rows[i])]] for i in val + test}
-            held = [r for i, r in enumerate(lic_all) if groups[i] in held_groups]
-            work = os.path.join(assets, ".work")
-            os.makedirs(work, exist_ok=True)
-            with open(os.path.join(work, "licenses-held-out.json.tmp"), "w") as f:
-                json.dump({"keys": sorted(r["key"] for r in held), "texts": [r["text"] for r in held]}, f)
-            os.replace(os.path.join(work, "licenses-held-out.json.tmp"), os.path.join(work, "licenses-held-out.json"))
+            report["licenses"]["held_out_inside_a_train_text_removed"] = sorted(dropped)
+            write_held_out(assets, rows, lic_all, groups, val + test)
     with open(os.path.join(data, "dedupe-report.json"), "w") as f:
         json.dump(report, f, indent=1, sort_keys=True)
         f.write("\n")
