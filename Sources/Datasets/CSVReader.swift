@@ -40,6 +40,7 @@ public struct CSVReader: Sendable {
                 }
                 columns = try Columns(mapping: mapping, header: nil, file: name, line: line)
             }
+            let record: Record
             do {
                 if let expectedCount, fields.count != expectedCount {
                     throw DatasetError(
@@ -49,12 +50,14 @@ public struct CSVReader: Sendable {
                             ? "this dialect has no quoting: a field cannot contain the delimiter"
                             : "quote fields that contain the delimiter")
                 }
-                let record = try columns!.record(fields, file: name, line: line)
-                try body(record)
-                handler.summary.records += 1
-            } catch let error as DatasetError where error.kind != .tooManyBadRows && error.file == name {
+                record = try columns!.record(fields, file: name, line: line)
+            } catch let error as DatasetError {
                 try handler.bad(error)
+                continue
             }
+            // Errors from the consumer are not bad rows: they pass through.
+            try body(record)
+            handler.summary.records += 1
         }
         return handler.summary
     }

@@ -18,13 +18,16 @@ public struct JSONLReader: Sendable {
         let decoder = JSONDecoder()
         while let (number, bytes) = try lines.next() {
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            let record: Record
             do {
-                let record = try parse(bytes, decoder: decoder, file: name, line: number)
-                try body(record)
-                handler.summary.records += 1
-            } catch let error as DatasetError where error.kind != .tooManyBadRows && error.file == name {
+                record = try parse(bytes, decoder: decoder, file: name, line: number)
+            } catch let error as DatasetError {
                 try handler.bad(error)
+                continue
             }
+            // Errors from the consumer are not bad rows: they pass through.
+            try body(record)
+            handler.summary.records += 1
         }
         return handler.summary
     }

@@ -114,11 +114,22 @@ import Testing
         #expect(directory?.kind == .unreadable)
     }
 
+    /// Even a DatasetError about the same file, thrown by the consumer, is not taken for a bad row.
     @Test func errorsThrownByTheConsumerPassThrough() throws {
-        struct Stop: Error {}
+        let path = "\(fixtures)/tasks/spam.jsonl"
+        let consumerError = DatasetError(.invalidArgument, file: path, line: 1, message: "too long")
         let reader = JSONLReader(mapping: FieldMapping(text: "text", label: "label"))
-        #expect(throws: Stop.self) {
-            try reader.read(path: "\(fixtures)/tasks/spam.jsonl", policy: .skip) { _ in throw Stop() }
+        let error = #expect(throws: DatasetError.self) {
+            try reader.read(path: path, policy: .skip) { _ in throw consumerError }
         }
+        #expect(error == consumerError)
+        let csv = CSVReader(mapping: FieldMapping(text: "text", label: "spam"))
+        let csvPath = "\(fixtures)/raw/sms-spam.csv"
+        let csvError = #expect(throws: DatasetError.self) {
+            try csv.read(path: csvPath, policy: .skip) { _ in
+                throw DatasetError(.invalidArgument, file: csvPath, line: 2, message: "stop")
+            }
+        }
+        #expect(csvError?.message == "stop")
     }
 }
