@@ -63,10 +63,11 @@ struct CSVParser {
             guard let b = next else {
                 switch state {
                 case .quoted:
-                    return .bad(DatasetError(
-                        .unterminatedQuote, file: file, line: quoteLine, column: quoteColumn,
-                        message: "quoted field is not closed before the end of the file",
-                        hint: "a quote inside a quoted field is written as two quotes (\"\")"))
+                    return .bad(
+                        DatasetError(
+                            .unterminatedQuote, file: file, line: quoteLine, column: quoteColumn,
+                            message: "quoted field is not closed before the end of the file",
+                            hint: "a quote inside a quoted field is written as two quotes (\"\")"))
                 case .fieldStart where fields.isEmpty && field.isEmpty:
                     return nil
                 default:

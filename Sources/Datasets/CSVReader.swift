@@ -120,7 +120,8 @@ private struct Columns {
                 record.label = .number(x)
             } else {
                 if s.isEmpty {
-                    throw DatasetError(.missingField, file: file, line: line, message: "label column '\(name)' is empty")
+                    throw DatasetError(
+                        .missingField, file: file, line: line, message: "label column '\(name)' is empty")
                 }
                 record.label = .string(s)
             }

@@ -25,8 +25,9 @@ final class ChunkedFile {
                 hint: "use a glob such as '\(displayName)/*.txt' or '\(displayName)/**/*.txt'")
         }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw DatasetError(.unreadable, file: displayName, message: "cannot open the file for reading",
-                               hint: "check its permissions")
+            throw DatasetError(
+                .unreadable, file: displayName, message: "cannot open the file for reading",
+                hint: "check its permissions")
         }
         self.handle = handle
     }

@@ -20,7 +20,9 @@ extension DataSource {
         }
         for key in entry.keys.sorted() where !Self.entryKeys.contains(key) {
             let suggestion = closest(to: key, in: Self.entryKeys).map { "did you mean '\($0)'?" }
-            problem("unknown key '\(key)' in data entry", hint: suggestion ?? "known keys: \(Self.entryKeys.joined(separator: ", "))")
+            problem(
+                "unknown key '\(key)' in data entry",
+                hint: suggestion ?? "known keys: \(Self.entryKeys.joined(separator: ", "))")
         }
         let path = entry["path"] ?? ""
         if path.isEmpty { problem("data entry needs a 'path'") }

@@ -79,7 +79,8 @@ public struct JSONLReader: Sendable {
                 let expected = ["any": "a string or a number", "string": "a string", "number": "a number"]
                 throw DatasetError(
                     .wrongType, file: file, line: line,
-                    message: "label field '\(key)' must be \(expected[mapping.labelType.rawValue]!), found \(v.typeName)")
+                    message:
+                        "label field '\(key)' must be \(expected[mapping.labelType.rawValue]!), found \(v.typeName)")
             }
         }
         return record

@@ -7,9 +7,11 @@ import Testing
     @Test func globsAcrossFilesInSortedOrderWithRelativeLocations() throws {
         let dir = try TemporaryDirectory()
         try dir.write("data/b.jsonl", #"{"text": "b1", "label": 1}"# + "\n")
-        try dir.write("data/a.jsonl", #"{"text": "a1", "label": 0}"# + "\nbroken\n" + #"{"text": "a3", "label": 0}"# + "\n")
+        try dir.write(
+            "data/a.jsonl", #"{"text": "a1", "label": 0}"# + "\nbroken\n" + #"{"text": "a3", "label": 0}"# + "\n")
         let source = DataSource(
-            path: "data/*.jsonl", format: .jsonl, mapping: FieldMapping(text: "text", label: "label"), directory: dir.path)
+            path: "data/*.jsonl", format: .jsonl, mapping: FieldMapping(text: "text", label: "label"),
+            directory: dir.path)
         #expect(try source.files() == ["data/a.jsonl", "data/b.jsonl"])
         let (records, summary) = try source.readAll(policy: .skip)
         #expect(records.map(\.text) == ["a1", "a3", "b1"])

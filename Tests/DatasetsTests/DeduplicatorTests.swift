@@ -5,7 +5,9 @@ import Testing
 @Suite struct DeduplicatorTests {
     static func records(_ rows: [(String, String)]) -> [Record] {
         rows.enumerated().map {
-            Record(text: $0.element.0, label: .string($0.element.1), location: SourceLocation(file: "f", line: $0.offset + 1))
+            Record(
+                text: $0.element.0, label: .string($0.element.1),
+                location: SourceLocation(file: "f", line: $0.offset + 1))
         }
     }
 
@@ -33,8 +35,10 @@ import Testing
 
     @Test func fixtureTasksHaveNoDuplicates() throws {
         for task in ["spam", "trec", "sentiment", "licenses"] {
-            let (records, _) = try DataSource(path: "\(fixtures)/tasks/\(task).jsonl", format: .jsonl,
-                                              mapping: FieldMapping(text: "text")).readAll(policy: .fail)
+            let (records, _) = try DataSource(
+                path: "\(fixtures)/tasks/\(task).jsonl", format: .jsonl,
+                mapping: FieldMapping(text: "text")
+            ).readAll(policy: .fail)
             let result = Deduplicator.deduplicate(records)
             #expect(result.duplicates == 0 && result.kept.count == records.count, "\(task)")
         }

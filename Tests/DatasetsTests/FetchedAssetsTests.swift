@@ -8,7 +8,8 @@ import Testing
 let fetchedAssets: String? = ProcessInfo.processInfo.environment["FINETUNED_ASSETS"]
 
 /// Checks the fetched task data against MANIFEST.json with this package's readers.
-@Suite(.enabled(if: fetchedAssets != nil, "set FINETUNED_ASSETS to the folder scripts/fetch-assets filled")) struct FetchedAssetsTests {
+@Suite(.enabled(if: fetchedAssets != nil, "set FINETUNED_ASSETS to the folder scripts/fetch-assets filled"))
+struct FetchedAssetsTests {
     struct Manifest: Decodable {
         struct SplitCounts: Decodable {
             let rows: Int

@@ -12,8 +12,10 @@ import Testing
 
     @Test(arguments: [
         ("data/licenses/*.txt", ["data/licenses/apache-2.0.txt", "data/licenses/mit.txt"]),
-        ("data/licenses/**/*.txt",
-         ["data/licenses/apache-2.0.txt", "data/licenses/mit.txt", "data/licenses/old/gpl-2.0.txt"]),
+        (
+            "data/licenses/**/*.txt",
+            ["data/licenses/apache-2.0.txt", "data/licenses/mit.txt", "data/licenses/old/gpl-2.0.txt"]
+        ),
         ("**/*.jsonl", ["data/spam.jsonl"]),
         ("corpora/*/*.txt", ["corpora/austen/emma.txt", "corpora/legal/licenses.txt", "corpora/legal/rules.txt"]),
         ("corpora/legal/[lr]*.txt", ["corpora/legal/licenses.txt", "corpora/legal/rules.txt"]),
@@ -42,6 +44,8 @@ import Testing
         ("[]]", "]", true), ("é*", "été", true), ("x\\*", "x*", true), ("x\\*", "xy", false), ("[ab", "[ab", true),
     ])
     func componentMatching(pattern: String, name: String, matches: Bool) {
-        #expect(FileGlob.matches(Array(pattern.unicodeScalars)[...], Array(name.unicodeScalars)[...], start: true) == matches)
+        #expect(
+            FileGlob.matches(Array(pattern.unicodeScalars)[...], Array(name.unicodeScalars)[...], start: true)
+                == matches)
     }
 }

@@ -73,15 +73,20 @@ import Testing
 
     @Test func bomCRLFBlankLinesPairsAndDottedFields() throws {
         let dir = try TemporaryDirectory()
-        let text = "\u{FEFF}{\"p\": \"a\", \"h\": \"b\", \"meta\": {\"y\": 2}}\r\n\r\n  \n{\"p\": \"c\", \"h\": \"d\", \"meta\": {\"y\": 0.5}}"
+        let text =
+            "\u{FEFF}{\"p\": \"a\", \"h\": \"b\", \"meta\": {\"y\": 2}}\r\n\r\n  \n{\"p\": \"c\", \"h\": \"d\", \"meta\": {\"y\": 0.5}}"
         let path = try dir.write("pairs.jsonl", text)
         let reader = JSONLReader(mapping: FieldMapping(text: "p", pair: "h", label: "meta.y"))
-        let (records, summary) = try collect { try reader.read(path: path, displayName: "pairs.jsonl", policy: .fail, $1) }
+        let (records, summary) = try collect {
+            try reader.read(path: path, displayName: "pairs.jsonl", policy: .fail, $1)
+        }
         #expect(summary.skipped == 0)
-        #expect(records == [
-            Record(text: "a", pair: "b", label: .number(2), location: SourceLocation(file: "pairs.jsonl", line: 1)),
-            Record(text: "c", pair: "d", label: .number(0.5), location: SourceLocation(file: "pairs.jsonl", line: 4)),
-        ])
+        #expect(
+            records == [
+                Record(text: "a", pair: "b", label: .number(2), location: SourceLocation(file: "pairs.jsonl", line: 1)),
+                Record(
+                    text: "c", pair: "d", label: .number(0.5), location: SourceLocation(file: "pairs.jsonl", line: 4)),
+            ])
         #expect(records.map { $0.label!.key } == ["2", "0.5"])
     }
 
@@ -108,7 +113,9 @@ import Testing
     @Test func missingFileAndDirectory() throws {
         let dir = try TemporaryDirectory()
         let reader = JSONLReader(mapping: mapping)
-        let missing = #expect(throws: DatasetError.self) { try reader.read(path: dir.path + "/nope.jsonl", policy: .skip) { _ in } }
+        let missing = #expect(throws: DatasetError.self) {
+            try reader.read(path: dir.path + "/nope.jsonl", policy: .skip) { _ in }
+        }
         #expect(missing?.kind == .fileNotFound)
         let directory = #expect(throws: DatasetError.self) { try reader.read(path: dir.path, policy: .skip) { _ in } }
         #expect(directory?.kind == .unreadable)

@@ -16,7 +16,8 @@ import Testing
     }
 
     static func golden() throws -> Golden {
-        try JSONDecoder().decode(Golden.self, from: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/split-golden.json")))
+        try JSONDecoder().decode(
+            Golden.self, from: Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/split-golden.json")))
     }
 
     /// The splits of scripts/assets/common.py (which wrote assets/data/*) are reproduced exactly.
@@ -34,10 +35,11 @@ import Testing
 
     @Test func splitMix64MatchesReferenceOutputs() throws {
         var reference = SplitMix64(seed: 1_234_567)  // values from Vigna's splitmix64.c
-        #expect((0..<5).map { _ in reference.next() } == [
-            6_457_827_717_110_365_317, 3_203_168_211_198_807_973, 9_817_491_932_198_370_423,
-            4_593_380_528_125_082_431, 16_408_922_859_458_223_821,
-        ])
+        #expect(
+            (0..<5).map { _ in reference.next() } == [
+                6_457_827_717_110_365_317, 3_203_168_211_198_807_973, 9_817_491_932_198_370_423,
+                4_593_380_528_125_082_431, 16_408_922_859_458_223_821,
+            ])
         var rng = SplitMix64(seed: 20_261_128)
         #expect((0..<5).map { _ in String(rng.next()) } == (try Self.golden().splitmix64_seed_20261128_first5))
     }
@@ -61,11 +63,15 @@ import Testing
 
     @Test func tinyClassesAndRecords() throws {
         let records = ["x", "x", "y"].enumerated().map {
-            Record(text: "t\($0.offset)", label: .string($0.element), location: SourceLocation(file: "f", line: $0.offset + 1))
+            Record(
+                text: "t\($0.offset)", label: .string($0.element),
+                location: SourceLocation(file: "f", line: $0.offset + 1))
         }
         let split = StratifiedSplitter.split(records: records, fractions: .standard, seed: 3)
         #expect(split.train == [0, 1, 2] && split.validation.isEmpty && split.test.isEmpty)
-        #expect(StratifiedSplitter.split(labels: [String](), fractions: .standard, seed: 0) == Split(train: [], validation: [], test: []))
+        #expect(
+            StratifiedSplitter.split(labels: [String](), fractions: .standard, seed: 0)
+                == Split(train: [], validation: [], test: []))
     }
 
     @Test(arguments: [(0.8, 0.1, 0.2), (1.1, -0.1, 0.0), (0.5, 0.5, 0.5)])

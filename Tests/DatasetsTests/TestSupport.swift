@@ -10,7 +10,9 @@ final class TemporaryDirectory {
     let path: String
 
     init() throws {
-        path = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("datasets-tests-" + UUID().uuidString).path
+        path =
+            URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("datasets-tests-" + UUID().uuidString)
+            .path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 

@@ -15,15 +15,21 @@ import Testing
         let (documents, _) = try collect { try TextReader(unit: .byParagraph).read(path: emma, policy: .fail, $1) }
         #expect(documents.count == 3)
         #expect(documents[1].text.hasPrefix("CHAPTER I\nEmma Woodhouse, handsome, clever, and rich"))
-        #expect(documents.map(\.location.line) == [1, 5, content.components(separatedBy: "\n\n")[0...1]
-            .map { $0.split(separator: "\n", omittingEmptySubsequences: false).count + 1 }.reduce(1, +)])
+        #expect(
+            documents.map(\.location.line) == [
+                1, 5,
+                content.components(separatedBy: "\n\n")[0...1]
+                    .map { $0.split(separator: "\n", omittingEmptySubsequences: false).count + 1 }.reduce(1, +),
+            ])
         let (whole, _) = try collect { try TextReader(unit: .wholeFile).read(path: emma, policy: .fail, $1) }
         #expect(whole.count == 1 && whole[0].text == content.dropLast())
     }
 
     @Test func questionLabelsLineByLine() throws {
         let path = "\(fixtures)/raw/question_labels.txt"
-        let (lines, summary) = try collect { try TextReader().read(path: path, displayName: "q.txt", policy: .fail, $1) }
+        let (lines, summary) = try collect {
+            try TextReader().read(path: path, displayName: "q.txt", policy: .fail, $1)
+        }
         #expect(summary.records == 40 && lines.count == 40)
         #expect(lines[0].text == "DESC:manner How did serfdom develop in and then leave Russia ?")
         #expect(lines[39].location == SourceLocation(file: "q.txt", line: 40))
@@ -48,7 +54,8 @@ import Testing
 
     @Test func invalidUTF8LinesAreBadRows() throws {
         let dir = try TemporaryDirectory()
-        let path = try dir.write("t.txt", Data("good\n".utf8) + Data([0x61, 0x62, 0xC3, 0x28, 0x0A]) + Data("fine\n".utf8))
+        let path = try dir.write(
+            "t.txt", Data("good\n".utf8) + Data([0x61, 0x62, 0xC3, 0x28, 0x0A]) + Data("fine\n".utf8))
         let (lines, summary) = try collect { try TextReader().read(path: path, policy: .skip, $1) }
         #expect(lines.map(\.text) == ["good", "fine"])
         #expect(summary.firstErrors.first.map { [$0.line, $0.column] } == [2, 3])
