@@ -215,8 +215,9 @@ public struct UnicodeNormalizer: Normalizer {
             let c = text.scalars[i]
             var j = i + 1
             while j < n, text.scalars[j] >= 0x300, Self.combiningClass(text.scalars[j]) != 0 { j += 1 }
-            if j == i + 1 && c < 0xC0 {
-                out.append(c, text.starts[i], text.ends[i])  // stable in all four forms
+            // Below U+00A0 every form is the identity; up to U+00C0 only the compatibility forms change text.
+            if j == i + 1 && (c < 0xA0 || (c < 0xC0 && (form == .nfc || form == .nfd))) {
+                out.append(c, text.starts[i], text.ends[i])
                 i = j
                 continue
             }

@@ -200,7 +200,8 @@ public struct MetaspacePreTokenizer: PreTokenizer {
         for piece in p.pieces {
             let start = out.count
             let prepend = prependScheme == .always || (prependScheme == .first && p.isFirstSegment && piece.lowerBound == 0)
-            if prepend, p.text.scalars[piece.lowerBound] != replacement {
+            let head = p.text.scalars[piece.lowerBound]
+            if prepend, head != replacement, head != 0x20 {
                 out.append(replacement, p.text.starts[piece.lowerBound], p.text.starts[piece.lowerBound])
             }
             for i in piece {

@@ -254,26 +254,36 @@ final class Workspace {
     var tokens: [ModelToken] = []
 }
 
-/// Runs `body(context, 0..<n)` on up to `threads` threads, in contiguous chunks, preserving
-/// order; each thread gets its own context.
+/// Runs `body(context, i)` for i in 0..<n on up to `threads` threads, preserving order; each
+/// thread gets its own context. Work is handed out in small chunks so that a thread whose
+/// core is busy with something else does not hold the others back.
 func parallelMap<C, T>(_ n: Int, threads: Int, makeContext: () -> C, _ body: (C, Int) throws -> T) throws -> [T] {
     let workers = max(1, min(threads, n))
     if workers == 1 {
         let c = makeContext()
         return try (0..<n).map { try body(c, $0) }
     }
+    let chunk = max(1, min(256, n / (workers * 8)))
     var results = [T?](repeating: nil, count: n)
     var firstError: Error?
+    var next = 0
     let lock = NSLock()
     results.withUnsafeMutableBufferPointer { out in
         nonisolated(unsafe) let out = out
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let lo = n * w / workers, hi = n * (w + 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
             let c = makeContext()
-            for i in lo..<hi {
-                do { out[i] = try body(c, i) } catch {
-                    lock.lock(); if firstError == nil { firstError = error }; lock.unlock()
-                    return
+            while true {
+                lock.lock()
+                let lo = next
+                next += chunk
+                let stop = firstError != nil
+                lock.unlock()
+                if stop || lo >= n { return }
+                for i in lo..<min(n, lo + chunk) {
+                    do { out[i] = try body(c, i) } catch {
+                        lock.lock(); if firstError == nil { firstError = error }; lock.unlock()
+                        return
+                    }
                 }
             }
         }

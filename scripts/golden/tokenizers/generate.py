@@ -8,6 +8,8 @@ Run through generate.sh (which makes a throwaway venv). Outputs, in Tests/Tokeni
   trainer-corpus.txt          the small fixed training corpus
   ours-bpe-tokenizer.json     the same corpus trained by OUR trainer (tokenizers-bench train)
   ours-bpe-golden.jsonl       HF's encodings with OUR tokenizer.json
+  hf-same-settings-merges.json  HF's merges when trained with our trainer's settings
+  components-golden.jsonl     single normalizers / pre-tokenizers / decoders on short inputs
 """
 import json
 import os
@@ -18,6 +20,7 @@ import tokenizers
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from components import records as component_records  # noqa: E402
 from lines import english_lines, varied_lines  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -95,6 +98,12 @@ def main():
             e = tok.encode(text, pair) if pair is not None else tok.encode(text)
             rec = {"text": text, "pair": pair, "ids": e.ids, "type_ids": e.type_ids, "attention_mask": e.attention_mask,
                    "special_tokens_mask": e.special_tokens_mask}
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    # Single components (normalizers, pre-tokenizers, decoders) on short inputs.
+    with open(os.path.join(FIX, "components-golden.jsonl"), "w", encoding="utf-8") as f:
+        f.write(json.dumps(dict(HEADER, note="HF normalize_str / pre_tokenize_str / decode per component"), ensure_ascii=False) + "\n")
+        for rec in component_records():
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
     # 2. The training corpus: first half of the docstrings plus varied lines (other seed).

@@ -1,0 +1,70 @@
+"""HF behaviour of single components (normalizers, pre-tokenizers, decoders) on short inputs."""
+import json
+
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
+
+INPUTS = [
+    "Hello, World!", "  leading and trailing  ", "naïve café Ångström e\u0301le\u0300ve", "ﬁnancial ﬂow Ⅻ ½ ²",
+    "中文分词 and 日本語", "don't stop-believing; it's 3.14 or 1,000,000", "tabs\tand\nnewlines\r\n here",
+    "emoji 🙂👍🏽 flags 🇫🇷", "ＦＵＬＬ width ｶﾀｶﾅ", "control\x00chars\x07here\u200bzero", "a--b__c..d", "123abc456 7 89",
+    "İstanbul STRASSE Straße", "   ", "", "x", "'s 'll 'RE", "https://example.com/a?b=c", "▁already▁spaced",
+    "ab ab abab", "nbsp\u00a0ideographic\u3000thin\u2009space", "Привет мир", "مرحبا", "a\u0308\u0301 o\u0323\u0302",
+]
+
+NORMALIZERS = [
+    normalizers.BertNormalizer(), normalizers.BertNormalizer(lowercase=False, strip_accents=False),
+    normalizers.BertNormalizer(lowercase=False, strip_accents=True, clean_text=False, handle_chinese_chars=False),
+    normalizers.NFC(), normalizers.NFD(), normalizers.NFKC(), normalizers.NFKD(), normalizers.Lowercase(),
+    normalizers.Sequence([normalizers.NFD(), normalizers.StripAccents()]), normalizers.Replace("  ", " "),
+    normalizers.Replace("a", "AA"), normalizers.Strip(), normalizers.Strip(left=False), normalizers.Prepend("▁"),
+    normalizers.Sequence([normalizers.NFKD(), normalizers.StripAccents(), normalizers.Lowercase()]),
+]
+
+PRE_TOKENIZERS = [
+    pre_tokenizers.BertPreTokenizer(), pre_tokenizers.ByteLevel(add_prefix_space=False),
+    pre_tokenizers.ByteLevel(add_prefix_space=True), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    pre_tokenizers.Whitespace(), pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation(),
+    pre_tokenizers.Punctuation("removed"), pre_tokenizers.Punctuation("merged_with_previous"),
+    pre_tokenizers.Punctuation("merged_with_next"), pre_tokenizers.Punctuation("contiguous"),
+    pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.Digits(individual_digits=False),
+    pre_tokenizers.Split(" ", "removed"), pre_tokenizers.Split("-", "isolated"), pre_tokenizers.Split("ab", "merged_with_next"),
+    pre_tokenizers.Split("ab", "contiguous", invert=True), pre_tokenizers.Metaspace(),
+    pre_tokenizers.Metaspace(prepend_scheme="never", split=False),
+    pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()]),
+    pre_tokenizers.Sequence([pre_tokenizers.Whitespace(), pre_tokenizers.Digits(individual_digits=True)]),
+]
+
+DECODER_INPUTS = [
+    ["hello", "##world", "!", "it", "'", "s", "##n't", "do", "not"], ["Ġhello", "Ġw", "orld", "Ċ", "ðŁĻĤ"],
+    ["▁hello", "▁wor", "ld", "▁"], ["hel", "lo</w>", "wor", "ld</w>"], ["<0x41>", "<0xC3>", "<0xA9>", "x", "<0xFF>"],
+    ["a", " b", "  c  "], [],
+]
+
+DECODERS = [
+    decoders.WordPiece(), decoders.WordPiece(cleanup=False), decoders.ByteLevel(), decoders.Metaspace(),
+    decoders.Metaspace(prepend_scheme="never"), decoders.BPEDecoder(), decoders.Replace("▁", " "), decoders.Strip(" ", 1, 1),
+    decoders.Fuse(), decoders.ByteFallback(),
+    decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)]),
+]
+
+
+def component_json(kind, component):
+    tok = Tokenizer(models.WordPiece({"[UNK]": 0}, unk_token="[UNK]"))
+    setattr(tok, kind, component)
+    return json.loads(tok.to_str())[kind]
+
+
+def records():
+    for n in NORMALIZERS:
+        cfg = component_json("normalizer", n)
+        for s in INPUTS:
+            yield {"kind": "normalizer", "config": cfg, "input": s, "output": n.normalize_str(s)}
+    for p in PRE_TOKENIZERS:
+        cfg = component_json("pre_tokenizer", p)
+        for s in INPUTS:
+            yield {"kind": "pre_tokenizer", "config": cfg, "input": s,
+                   "output": [[piece, a, b] for piece, (a, b) in p.pre_tokenize_str(s)]}
+    for d in DECODERS:
+        cfg = component_json("decoder", d)
+        for toks in DECODER_INPUTS:
+            yield {"kind": "decoder", "config": cfg, "input": toks, "output": d.decode(toks)}
