@@ -56,3 +56,35 @@ public enum Deduplicator {
         return Result(kept: kept, duplicates: records.count - first.count, conflicting: conflicting)
     }
 }
+
+extension Deduplicator {
+    /// Streaming de-duplication for data too large to hold: remembers a 64-bit FNV-1a digest of each key
+    /// (8 bytes per distinct text), so `insert` answers whether a text is new. Two different texts collide with
+    /// probability about n² / 2⁶⁵ (1e-7 for 2 million texts); the digest is stable across runs and platforms.
+    public struct Filter: Sendable {
+        public let normalization: Normalization
+        private var seen = Set<UInt64>()
+
+        public init(normalization: Normalization = .whitespaceAndCase) { self.normalization = normalization }
+
+        /// How many distinct texts were inserted.
+        public var count: Int { seen.count }
+
+        /// Records `text` (and `pair`); true if it was not seen before.
+        public mutating func insert(_ text: String, pair: String? = nil) -> Bool {
+            var digest = Self.fnv1a(Deduplicator.key(text, normalization).utf8)
+            if let pair { digest = Self.fnv1a(Deduplicator.key(pair, normalization).utf8, seed: digest ^ 0xFF) }
+            return seen.insert(digest).inserted
+        }
+
+        static func fnv1a<S: Sequence>(_ bytes: S, seed: UInt64 = 0xCBF2_9CE4_8422_2325) -> UInt64
+        where S.Element == UInt8 {
+            var h = seed
+            for b in bytes {
+                h ^= UInt64(b)
+                h &*= 0x0000_0100_0000_01B3
+            }
+            return h
+        }
+    }
+}

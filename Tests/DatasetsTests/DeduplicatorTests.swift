@@ -44,3 +44,31 @@ import Testing
         }
     }
 }
+
+@Suite struct DeduplicatorFilterTests {
+    @Test func streamsAndAgreesWithTheBatchDeduplicator() throws {
+        let source = DataSource(path: "\(fixtures)/raw/question_labels.txt", format: .text(.byLine))
+        var (records, _) = try source.readAll(policy: .fail)
+        records += records.prefix(10)  // ten repeats
+        var filter = Deduplicator.Filter()
+        let fresh = records.indices.filter { filter.insert(records[$0].text) }
+        #expect(fresh == Deduplicator.deduplicate(records).kept)
+        #expect(filter.count == 40)
+    }
+
+    @Test func normalizesAndConsidersPairs() {
+        var filter = Deduplicator.Filter(normalization: .wordsOnly)
+        let inserted = [
+            filter.insert("Hello, World!"), filter.insert("hello world"), filter.insert("hello world", pair: "again"),
+            filter.insert("HELLO  world", pair: "again."), filter.insert("hello world", pair: "other"),
+        ]
+        #expect(inserted == [true, false, true, false, true])
+    }
+
+    @Test func fnv1aReferenceValues() {
+        // Published FNV-1a 64 test vectors.
+        #expect(Deduplicator.Filter.fnv1a("".utf8) == 0xCBF2_9CE4_8422_2325)
+        #expect(Deduplicator.Filter.fnv1a("a".utf8) == 0xAF63_DC4C_8601_EC8C)
+        #expect(Deduplicator.Filter.fnv1a("foobar".utf8) == 0x85944171F73967E8)
+    }
+}
