@@ -13,6 +13,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from build_tasks import FRACTIONS, SEED  # noqa: E402
 from common import fail, sha256_file  # noqa: E402
 
 TASK_LABELS = {"spam": ["label"], "trec": ["coarse", "fine"], "sentiment": ["label"], "licenses": ["label"]}
@@ -118,10 +119,13 @@ def main():
         total = sum(e["bytes"] for e in entry.values())
         lines.append(f"  corpora/{corpus:<12} {len(entry)} file(s), {sum(e['documents'] for e in entry.values())} "
                      f"documents, {total / 1e6:.1f} MB")
-    report = os.path.join(assets, "data", "dedupe-report.json")
-    if os.path.isfile(report):
-        with open(report) as f:
-            manifest["dedupe"] = json.load(f)
+    manifest["split"] = {"seed": SEED, "fractions": dict(zip(SPLITS, FRACTIONS)),
+                         "algorithm": "scripts/assets/common.py stratified_split (= Datasets.StratifiedSplitter)"}
+    for key, path in (("dedupe", os.path.join(assets, "data", "dedupe-report.json")),
+                      ("legal_corpus_filtering", os.path.join(assets, ".work", "legal-stats.json"))):
+        if os.path.isfile(path):
+            with open(path) as f:
+                manifest[key] = json.load(f)
     for top in ("all-MiniLM-L6-v2", "data", "corpora", "licenses"):
         for dirpath, dirs, files in os.walk(os.path.join(assets, top)):
             dirs.sort()
