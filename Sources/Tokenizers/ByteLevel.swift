@@ -54,10 +54,9 @@ enum ByteLevel {
     @inline(__always)
     private static func kind(_ c: UInt32) -> Kind {
         if c < 0x80 {
-            let cls = UnicodeClasses.ascii[Int(c)]
-            if cls & UnicodeClasses.letterBit != 0 { return .letter }
-            if cls & UnicodeClasses.numberBit != 0 { return .number }
-            if cls & UnicodeClasses.wsBit != 0 { return .space }
+            if UnicodeClasses.inMask(UnicodeClasses.letterMask, c) { return .letter }
+            if UnicodeClasses.inMask(UnicodeClasses.numberMask, c) { return .number }
+            if UnicodeClasses.inMask(UnicodeClasses.wsMask, c) { return .space }
             return .other
         }
         if UnicodeClasses.isLetter(c) { return .letter }

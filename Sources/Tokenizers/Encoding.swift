@@ -75,6 +75,14 @@ public struct Encoding: Sendable, Equatable {
         if vocabulary.tokens.isEmpty { vocabulary = other.vocabulary }
     }
 
+    /// Appends `other`'s tokens with their type id replaced.
+    mutating func append(contentsOf other: Encoding, typeId: Int32) {
+        let start = items.count
+        items += other.items
+        for i in start..<items.count { items[i].typeId = typeId }
+        if vocabulary.tokens.isEmpty { vocabulary = other.vocabulary }
+    }
+
     mutating func truncate(to n: Int, fromLeft: Bool) {
         guard count > n else { return }
         if fromLeft { items.removeFirst(count - n) } else { items.removeLast(count - n) }

@@ -72,10 +72,9 @@ public struct BertNormalizer: Normalizer {
                         for i in 0..<n {
                             var c = s[i]
                             if cleanText {
-                                let cls = UnicodeClasses.ascii[Int(c)]
-                                if cls & UnicodeClasses.wsBit != 0 {
+                                if UnicodeClasses.inMask(UnicodeClasses.wsMask, c) {
                                     c = 0x20
-                                } else if cls & UnicodeClasses.controlBit != 0 {
+                                } else if UnicodeClasses.inMask(UnicodeClasses.controlMask, c) {
                                     continue
                                 }
                             }

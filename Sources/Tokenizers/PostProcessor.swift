@@ -55,10 +55,35 @@ public struct TemplateProcessing: PostProcessor {
     public var pair: [Piece]
     public var specialTokens: [String: SpecialToken]
 
+    /// Pieces with their special token ids looked up once.
+    struct Resolved: Sendable {
+        var isSequence: Bool
+        var isB: Bool
+        var typeId: Int
+        var ids: [Int]
+    }
+    private var resolvedSingle: [Resolved] = []
+    private var resolvedPair: [Resolved] = []
+
     init(single: [Piece], pair: [Piece], specialTokens: [String: SpecialToken]) {
         self.single = single
         self.pair = pair
         self.specialTokens = specialTokens
+        resolve()
+    }
+
+    private mutating func resolve() {
+        func r(_ pieces: [Piece]) -> [Resolved] {
+            pieces.map { p in
+                switch p {
+                case .sequence(let isB, let typeId): return Resolved(isSequence: true, isB: isB, typeId: typeId, ids: [])
+                case .special(let id, let typeId):
+                    return Resolved(isSequence: false, isB: false, typeId: typeId, ids: specialTokens[id]?.ids ?? [])
+                }
+            }
+        }
+        resolvedSingle = r(single)
+        resolvedPair = r(pair)
     }
 
     static func bert(cls: String, clsId: Int, sep: String, sepId: Int) -> TemplateProcessing {
@@ -99,6 +124,7 @@ public struct TemplateProcessing: PostProcessor {
         single = try pieces(node.required("single"))
         pair = try pieces(node.required("pair"))
         specialTokens = specials
+        resolve()
     }
 
     public func addedTokens(isPair: Bool) -> Int {
@@ -115,16 +141,13 @@ public struct TemplateProcessing: PostProcessor {
             return out
         }
         var out = Encoding(vocabulary: a.vocabulary, capacity: a.count + (b?.count ?? 0) + 4)
-        for piece in (b == nil ? single : pair) {
-            switch piece {
-            case .sequence(let isB, let typeId):
-                guard var e = isB ? b : a else { continue }
-                e.setTypeIds(typeId)
-                out.append(contentsOf: e)
-            case .special(let id, let typeId):
-                guard let st = specialTokens[id] else { continue }
-                for i in st.ids {
-                    out.append(id: i, offset: .init(0, 0), typeId: typeId, special: true, sequence: nil)
+        for piece in (b == nil ? resolvedSingle : resolvedPair) {
+            if piece.isSequence {
+                guard let e = piece.isB ? b : a else { continue }
+                out.append(contentsOf: e, typeId: Int32(piece.typeId))
+            } else {
+                for i in piece.ids {
+                    out.append(id: i, offset: .init(0, 0), typeId: piece.typeId, special: true, sequence: nil)
                 }
             }
         }

@@ -61,9 +61,8 @@ public struct BertPreTokenizer: PreTokenizer {
                 let c = s[i]
                 let isSpace: Bool, isPunct: Bool
                 if c < 0x80 {
-                    let cls = UnicodeClasses.ascii[Int(c)]
-                    isSpace = cls & UnicodeClasses.wsBit != 0
-                    isPunct = cls & UnicodeClasses.punctBit != 0
+                    isSpace = UnicodeClasses.inMask(UnicodeClasses.wsMask, c)
+                    isPunct = UnicodeClasses.inMask(UnicodeClasses.punctMask, c)
                 } else {
                     isSpace = UnicodeClasses.isWhitespace(c)
                     isPunct = !isSpace && UnicodeClasses.isUnicodePunctuation(c)

@@ -104,8 +104,9 @@ public struct Tokenizer: Sendable {
         if let pairs, pairs.count != texts.count {
             throw TokenizerError(.invalid, path: "", "encodeBatch: \(texts.count) texts but \(pairs.count) pairs")
         }
-        var unpadded = self
-        unpadded.padding = nil
+        var copy = self
+        copy.padding = nil
+        let unpadded = copy  // a `let`: the closure must not copy the struct (and its references) per call
         let results = try parallelMap(texts.count, threads: threads, makeContext: { Workspace() }) { ws, i in
             try unpadded.encode(texts[i], pair: pairs?[i], addSpecialTokens: addSpecialTokens, workspace: ws)
         }

@@ -5,20 +5,30 @@ enum UnicodeClasses {
     // Bit flags of the ASCII table.
     static let wsBit: UInt8 = 1, letterBit: UInt8 = 2, numberBit: UInt8 = 4, punctBit: UInt8 = 8, controlBit: UInt8 = 16
 
-    static let ascii: [UInt8] = {
-        var t = [UInt8](repeating: 0, count: 128)
-        for c in 0..<128 {
-            let u = UInt8(c)
-            if u == 0x20 || (u >= 0x09 && u <= 0x0D) { t[c] |= wsBit }
-            if (u >= 0x41 && u <= 0x5A) || (u >= 0x61 && u <= 0x7A) { t[c] |= letterBit }
-            if u >= 0x30 && u <= 0x39 { t[c] |= numberBit }
-            if (u >= 0x21 && u <= 0x2F) || (u >= 0x3A && u <= 0x40) || (u >= 0x5B && u <= 0x60) || (u >= 0x7B && u <= 0x7E) {
-                t[c] |= punctBit
-            }
-            if u < 0x20 || u == 0x7F { t[c] |= controlBit }
-        }
-        return t
-    }()
+    // ASCII classes as 128-bit masks (low, high 64 bits): integer literals need no lazy
+    // initialisation, unlike a static array (whose every access checks `swift_once`).
+    static let wsMask: (UInt64, UInt64) = (0x0000_0001_0000_3E00, 0)
+    static let letterMask: (UInt64, UInt64) = (0, 0x07FF_FFFE_07FF_FFFE)
+    static let numberMask: (UInt64, UInt64) = (0x03FF_0000_0000_0000, 0)
+    static let punctMask: (UInt64, UInt64) = (0xFC00_FFFE_0000_0000, 0x7800_0001_F800_0001)
+    static let controlMask: (UInt64, UInt64) = (0x0000_0000_FFFF_FFFF, 0x8000_0000_0000_0000)
+
+    @inline(__always)
+    static func inMask(_ m: (UInt64, UInt64), _ c: UInt32) -> Bool {
+        c < 64 ? (m.0 >> UInt64(c)) & 1 != 0 : (m.1 >> UInt64(c & 63)) & 1 != 0
+    }
+
+    /// The class bits of an ASCII scalar (`c < 0x80`).
+    @inline(__always)
+    static func asciiClass(_ c: UInt32) -> UInt8 {
+        var r: UInt8 = 0
+        if inMask(wsMask, c) { r |= wsBit }
+        if inMask(letterMask, c) { r |= letterBit }
+        if inMask(numberMask, c) { r |= numberBit }
+        if inMask(punctMask, c) { r |= punctBit }
+        if inMask(controlMask, c) { r |= controlBit }
+        return r
+    }
 
     @inline(__always)
     static func category(_ c: UInt32) -> Unicode.GeneralCategory {
@@ -29,7 +39,7 @@ enum UnicodeClasses {
     /// Rust `char::is_whitespace` (White_Space), which is also Oniguruma's Unicode `\s`.
     @inline(__always)
     static func isWhitespace(_ c: UInt32) -> Bool {
-        if c < 0x80 { return ascii[Int(c)] & wsBit != 0 }
+        if c < 0x80 { return inMask(wsMask, c) }
         guard let s = Unicode.Scalar(c) else { return false }
         return s.properties.isWhitespace
     }
@@ -37,7 +47,7 @@ enum UnicodeClasses {
     /// `\p{L}`.
     @inline(__always)
     static func isLetter(_ c: UInt32) -> Bool {
-        if c < 0x80 { return ascii[Int(c)] & letterBit != 0 }
+        if c < 0x80 { return inMask(letterMask, c) }
         switch category(c) {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
         default: return false
@@ -47,7 +57,7 @@ enum UnicodeClasses {
     /// `\p{N}` and Rust `char::is_numeric`.
     @inline(__always)
     static func isNumber(_ c: UInt32) -> Bool {
-        if c < 0x80 { return ascii[Int(c)] & numberBit != 0 }
+        if c < 0x80 { return inMask(numberMask, c) }
         switch category(c) {
         case .decimalNumber, .letterNumber, .otherNumber: return true
         default: return false
@@ -75,14 +85,14 @@ enum UnicodeClasses {
     /// HF's `is_bert_punc` and the Punctuation pre-tokenizer: ASCII punctuation or P*.
     @inline(__always)
     static func isBertPunctuation(_ c: UInt32) -> Bool {
-        if c < 0x80 { return ascii[Int(c)] & punctBit != 0 }
+        if c < 0x80 { return inMask(punctMask, c) }
         return isUnicodePunctuation(c)
     }
 
     /// The `unicode_categories` crate's `is_other`: Cc, Cf, Cn, Co, Cs.
     @inline(__always)
     static func isOther(_ c: UInt32) -> Bool {
-        if c < 0x80 { return ascii[Int(c)] & controlBit != 0 }
+        if c < 0x80 { return inMask(controlMask, c) }
         switch category(c) {
         case .control, .format, .unassigned, .privateUse, .surrogate: return true
         default: return false
@@ -99,7 +109,7 @@ enum UnicodeClasses {
     /// Oniguruma `\w`: letters, marks, decimal numbers, connector punctuation.
     @inline(__always)
     static func isWord(_ c: UInt32) -> Bool {
-        if c < 0x80 { return ascii[Int(c)] & (letterBit | numberBit) != 0 || c == 0x5F }
+        if c < 0x80 { return inMask(letterMask, c) || inMask(numberMask, c) || c == 0x5F }
         switch category(c) {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
             .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .letterNumber,
