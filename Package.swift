@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "finetunectl", targets: ["finetunectl"]),
+        .executable(name: "finetuned", targets: ["finetuned"]),
         .executable(name: "finetuned-stage-wordcount", targets: ["WordCountPlugin"]),
         .executable(name: "finetuned-stage-testkit", targets: ["TestKitPlugin"]),
     ],
@@ -20,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: Pipeline engine
@@ -38,8 +40,28 @@ let package = Package(
         .executableTarget(
             name: "finetunectl",
             dependencies: [
-                "PipelineCore", "StageKit",
+                "PipelineCore", "StageKit", "ControlProtocol", "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: The daemon
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "ControlProtocol"),
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "PipelineCore", "ControlProtocol", "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]),
+        .executableTarget(
+            name: "finetuned",
+            dependencies: [
+                "Daemon", "PipelineCore", "ControlProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
         // MARK: Stage plugins (finetuned-stage-<name>)

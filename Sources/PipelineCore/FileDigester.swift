@@ -78,6 +78,9 @@ public final class FileDigester: @unchecked Sendable {
             inode: UInt64(st.st_ino))
     }
 
+    /// The hex SHA-256 of bytes in memory.
+    public static func sha256(data: Data) -> String { SHA256.hash(data: data).hex }
+
     /// Streams the file through SHA-256 in 1 MiB reads.
     public static func sha256(ofFile path: String) throws -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

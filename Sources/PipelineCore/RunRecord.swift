@@ -37,6 +37,12 @@ public struct RunRecord: Codable, Sendable {
         public var done: Int
         public var total: Int?
         public var unit: String
+
+        public init(done: Int, total: Int?, unit: String) {
+            self.done = done
+            self.total = total
+            self.unit = unit
+        }
     }
 
     public var runID: String

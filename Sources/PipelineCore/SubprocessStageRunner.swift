@@ -17,10 +17,16 @@ public struct SubprocessStageRunner: StageRunner {
     public var gracePeriod: Duration
     /// How long `describe` may take.
     public var describeTimeout: Duration
+    /// Extra environment for every plugin (e.g. `FINETUNED_CHECKPOINT_SECONDS`).
+    public var environment: [String: String]
 
-    public init(gracePeriod: Duration = .seconds(10), describeTimeout: Duration = .seconds(10)) {
+    public init(
+        gracePeriod: Duration = .seconds(10), describeTimeout: Duration = .seconds(10),
+        environment: [String: String] = [:]
+    ) {
         self.gracePeriod = gracePeriod
         self.describeTimeout = describeTimeout
+        self.environment = environment
     }
 
     public func describe(executable: String) async throws -> PluginDescription {
@@ -54,6 +60,7 @@ public struct SubprocessStageRunner: StageRunner {
                 "OPENBLAS_NUM_THREADS": String(request.threads), "OMP_NUM_THREADS": String(request.threads),
             ]
             environment["FINETUNED_STAGE"] = request.stage
+            for (key, value) in self.environment { environment[Environment.Key(stringLiteral: key)] = value }
             let config = Configuration(
                 executable: .path(FilePath(plugin.executable)), environment: .inherit.updating(environment),
                 workingDirectory: FilePath(request.scratchDir), platformOptions: platformOptions())

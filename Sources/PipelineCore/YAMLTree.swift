@@ -144,7 +144,7 @@ extension YAMLNode {
     }
 
     /// The node reached by following a parameter path, and whether the path ended on a key.
-    func locate(_ path: [ParamPathComponent], atKey: Bool) -> SourceLocation {
+    public func locate(_ path: [ParamPathComponent], atKey: Bool) -> SourceLocation {
         var node = self
         var keyLocation: SourceLocation?
         for component in path {

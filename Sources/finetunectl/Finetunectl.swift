@@ -11,11 +11,15 @@ struct Finetunectl: AsyncParsableCommand {
             Runs pipelines in the foreground with the same engine as the finetuned daemon, over a state \
             directory that holds the artifact cache and run records.
 
-            Exit status: 0 success; 1 a stage failed, or the cache has corrupt artifacts; 64 bad usage; \
-            65 an invalid pipeline file; 70 an internal error; 130 interrupted.
+            status, list, cancel, rerun and logs talk to the finetuned daemon over its control socket.
+
+            Exit status: 0 success; 1 a stage failed, the cache has corrupt artifacts, or the daemon refused; \
+            64 bad usage; 65 an invalid pipeline file; 69 the daemon is unreachable; 70 an internal error; \
+            130 interrupted.
             """,
         subcommands: [
             Validate.self, Plan.self, Run.self, Explain.self, Cache.self, Plugins.self,
+            Status.self, List.self, Cancel.self, Rerun.self, Logs.self,
         ])
 }
 
