@@ -28,13 +28,8 @@ enum NormalizerFactory {
         case "Prepend":
             return PrependNormalizer(prefix: try node.required("prepend").string().scalarValues)
         case "Replace":
-            let pattern = try node.required("pattern")
-            guard pattern.has("String") else {
-                throw TokenizerError(.unsupported, path: pattern.path, "only String patterns are supported")
-            }
-            let needle = try pattern["String"].string().scalarValues
-            if needle.isEmpty { throw pattern["String"].invalid("empty pattern") }
-            return ReplaceNormalizer(pattern: needle, content: try node.required("content").string().scalarValues)
+            return ReplaceNormalizer(
+                pattern: try ScalarPattern(node.required("pattern")), content: try node.required("content").string().scalarValues)
         case "Sequence":
             let items = try node.required("normalizers").array()
             return SequenceNormalizer(normalizers: try items.map(make))
@@ -165,26 +160,25 @@ public struct PrependNormalizer: Normalizer {
     }
 }
 
-/// Replaces every occurrence of a literal pattern; replacement scalars align to the match.
+/// Replaces every match of a string or regex pattern; replacement scalars align to the last
+/// matched scalar, as in HF.
 public struct ReplaceNormalizer: Normalizer {
-    public var pattern: [UInt32]
+    var pattern: ScalarPattern
     public var content: [UInt32]
     public func normalize(_ text: inout NormalizedString) {
-        let n = text.count, m = pattern.count
-        guard m > 0, n >= m else { return }
+        let n = text.count
+        let matches = text.scalars.withUnsafeBufferPointer { pattern.matches($0, 0..<n) }
+        guard !matches.isEmpty else { return }
         var out = NormalizedString()
         out.reserve(n)
         var i = 0
-        while i < n {
-            if i + m <= n, text.scalars[i] == pattern[0], Array(text.scalars[i..<(i + m)]) == pattern {
-                let st = text.starts[i], en = text.ends[i + m - 1]
-                for c in content { out.append(c, st, en) }
-                i += m
-            } else {
-                out.append(text.scalars[i], text.starts[i], text.ends[i])
-                i += 1
-            }
+        for m in matches {
+            while i < m.lowerBound { out.append(text.scalars[i], text.starts[i], text.ends[i]); i += 1 }
+            let st = text.starts[m.upperBound - 1], en = text.ends[m.upperBound - 1]
+            for c in content { out.append(c, st, en) }
+            i = m.upperBound
         }
+        while i < n { out.append(text.scalars[i], text.starts[i], text.ends[i]); i += 1 }
         text = out
     }
 }

@@ -22,14 +22,9 @@ enum PreTokenizerFactory {
         case "Metaspace":
             return try MetaspacePreTokenizer(node)
         case "Split":
-            let pattern = try node.required("pattern")
-            guard pattern.has("String") else {
-                throw TokenizerError(.unsupported, path: pattern.path, "only String patterns are supported (Regex is not)")
-            }
-            let needle = try pattern["String"].string().scalarValues
-            if needle.isEmpty { throw pattern["String"].invalid("empty pattern") }
             return SplitPreTokenizer(
-                pattern: needle, behavior: try behavior(node, default: nil), invert: try node.bool("invert", default: false))
+                pattern: try ScalarPattern(node.required("pattern")), behavior: try behavior(node, default: nil),
+                invert: try node.bool("invert", default: false))
         case "Sequence":
             let items = try node.required("pretokenizers").array()
             return SequencePreTokenizer(preTokenizers: try items.map(make))
@@ -141,22 +136,14 @@ public struct DigitsPreTokenizer: PreTokenizer {
     }
 }
 
-/// `Split` with a literal string pattern.
+/// `Split` on a literal string or a regular expression.
 public struct SplitPreTokenizer: PreTokenizer {
-    public var pattern: [UInt32]
+    var pattern: ScalarPattern
     public var behavior: SplitDelimiterBehavior
     public var invert: Bool
     public func preTokenize(_ p: inout PreTokenizedString) {
-        let m = pattern.count
         p.split { s, range, out in
-            var matches: [Range<Int>] = []
-            var i = range.lowerBound
-            while i + m <= range.upperBound {
-                var equal = true
-                for k in 0..<m where s[i + k] != pattern[k] { equal = false; break }
-                if equal { matches.append(i..<(i + m)); i += m } else { i += 1 }
-            }
-            behavior.apply(matches: matches, in: range, invert: invert, into: &out)
+            behavior.apply(matches: pattern.matches(s, range), in: range, invert: invert, into: &out)
         }
     }
 }

@@ -115,11 +115,6 @@ public struct Tokenizer: Sendable {
         return out
     }
 
-    /// Token ids only (no strings, no offsets kept) for throughput-bound callers.
-    public func encodeIds(_ text: String, addSpecialTokens: Bool = true) throws -> [Int] {
-        try encode(text, addSpecialTokens: addSpecialTokens).ids
-    }
-
     func postProcess(_ a: inout Encoding, _ b: inout Encoding?, addSpecialTokens: Bool) throws -> Encoding {
         if let truncation {
             let added = addSpecialTokens ? (postProcessor?.addedTokens(isPair: b != nil) ?? 0) : 0

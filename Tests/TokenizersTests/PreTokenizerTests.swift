@@ -50,10 +50,14 @@ import Testing
         #expect(got == pieces)
     }
 
-    @Test func regexSplitIsReportedAsUnsupportedWithItsPath() throws {
-        let json = #"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}, "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, {"type": "Split", "pattern": {"Regex": "\\s+"}, "behavior": "Removed", "invert": false}]}}"#
-        #expect(throws: TokenizerError(.unsupported, path: "pre_tokenizer.pretokenizers[1].pattern", "only String patterns are supported (Regex is not)")) {
-            try Tokenizer(json: Data(json.utf8))
+    @Test func invalidRegexIsReportedWithItsPath() throws {
+        let json = #"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}, "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, {"type": "Split", "pattern": {"Regex": "(\\p{L}+"}, "behavior": "Removed", "invert": false}]}}"#
+        do {
+            _ = try Tokenizer(json: Data(json.utf8))
+            Issue.record("expected an error")
+        } catch let e as TokenizerError {
+            #expect(e.path == "pre_tokenizer.pretokenizers[1].pattern.Regex")
+            #expect(e.code == .invalid)
         }
     }
 }

@@ -1,7 +1,7 @@
 """HF behaviour of single components (normalizers, pre-tokenizers, decoders) on short inputs."""
 import json
 
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
 
 INPUTS = [
     "Hello, World!", "  leading and trailing  ", "naïve café Ångström e\u0301le\u0300ve", "ﬁnancial ﬂow Ⅻ ½ ²",
@@ -18,7 +18,12 @@ NORMALIZERS = [
     normalizers.Sequence([normalizers.NFD(), normalizers.StripAccents()]), normalizers.Replace("  ", " "),
     normalizers.Replace("a", "AA"), normalizers.Strip(), normalizers.Strip(left=False), normalizers.Prepend("▁"),
     normalizers.Sequence([normalizers.NFKD(), normalizers.StripAccents(), normalizers.Lowercase()]),
+    normalizers.Replace(Regex(r"\s+"), " "), normalizers.Replace(Regex(r"[0-9]"), "#"),
 ]
+
+GPT2 = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
+LLAMA3 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|"
+          r"\s+(?!\S)|\s+")
 
 PRE_TOKENIZERS = [
     pre_tokenizers.BertPreTokenizer(), pre_tokenizers.ByteLevel(add_prefix_space=False),
@@ -32,6 +37,9 @@ PRE_TOKENIZERS = [
     pre_tokenizers.Metaspace(prepend_scheme="never", split=False),
     pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()]),
     pre_tokenizers.Sequence([pre_tokenizers.Whitespace(), pre_tokenizers.Digits(individual_digits=True)]),
+    pre_tokenizers.Split(Regex(GPT2), "isolated"), pre_tokenizers.Split(Regex(LLAMA3), "isolated"),
+    pre_tokenizers.Split(Regex(r"\s+"), "removed"), pre_tokenizers.Split(Regex(r"\d+"), "merged_with_previous"),
+    pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(LLAMA3), "isolated"), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]),
 ]
 
 DECODER_INPUTS = [
