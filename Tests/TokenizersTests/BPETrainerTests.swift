@@ -31,7 +31,7 @@ import Testing
     @Test func hfEncodesOurTokenizerLikeWeDo() throws {
         let tok = try Self.trainFixtureCorpus(threads: 2).tokenizer()
         let (checked, mismatches) = try Fixtures.compare(tok, golden: "ours-bpe-golden.jsonl")
-        #expect(checked > 400)
+        #expect(checked > 350)
         #expect(mismatches == 0)
     }
 

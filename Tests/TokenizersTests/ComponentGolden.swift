@@ -15,8 +15,11 @@ enum ComponentGolden {
     }
 
     static func cases(_ kind: String) throws -> [Case] {
-        try Fixtures.jsonLines("components-golden.jsonl").filter { (try? $0["kind"].string()) == kind }.map {
-            Case(config: JSONNode($0["config"].value, path: kind), input: $0["input"], output: $0["output"])
+        try Fixtures.jsonLines("components-golden.jsonl").filter { (try? $0["kind"].string()) == kind }.flatMap { record in
+            try record["cases"].array().map { c in
+                let pair = try c.array()
+                return Case(config: JSONNode(record["config"].value, path: kind), input: pair[0], output: pair[1])
+            }
         }
     }
 }

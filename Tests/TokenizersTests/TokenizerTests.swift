@@ -19,6 +19,27 @@ import Testing
         #expect(mismatches == 0)
     }
 
+    /// Llama-3-style: regex Split (ICU) + ByteLevel without regex, `ignore_merges`, TemplateProcessing.
+    @Test func hfBPEVariantMatchesHF() throws {
+        guard case .object(var root)? = try JSONNode.parse(Fixtures.data("hf-bpe-tokenizer.json")).value,
+            case .object(let patch)? = try JSONNode.parse(Fixtures.data("hf-bpe-variant-patch.json"))["patch"].value
+        else { throw TokenizerError(.malformed, path: "", "fixture is not an object") }
+        for (key, value) in patch {
+            if key == "model.ignore_merges", let m = root.firstIndex(where: { $0.0 == "model" }), case .object(var model) = root[m].1 {
+                model.removeAll { $0.0 == "ignore_merges" }
+                model.append(("ignore_merges", value))
+                root[m].1 = .object(model)
+            } else if let i = root.firstIndex(where: { $0.0 == key }) {
+                root[i].1 = value
+            }
+        }
+        let tok = try Tokenizer(json: Data(JSONWriter.write(.object(root), pretty: false).utf8))
+        #expect((tok.model as? BPEModel)?.ignoreMerges == true)
+        let (checked, mismatches) = try Fixtures.compare(tok, golden: "hf-bpe-variant-golden.jsonl")
+        #expect(checked > 500)
+        #expect(mismatches == 0)
+    }
+
     @Test func miniLMPaddingAndMasksMatchHF() throws {
         let tok = try Fixtures.tokenizer("minilm-tokenizer.json")
         #expect(tok.padding?.strategy == .fixed(128))

@@ -63,16 +63,13 @@ def component_json(kind, component):
 
 
 def records():
+    """One record per component: its JSON config and [input, HF output] cases."""
     for n in NORMALIZERS:
-        cfg = component_json("normalizer", n)
-        for s in INPUTS:
-            yield {"kind": "normalizer", "config": cfg, "input": s, "output": n.normalize_str(s)}
+        yield {"kind": "normalizer", "config": component_json("normalizer", n),
+               "cases": [[s, n.normalize_str(s)] for s in INPUTS]}
     for p in PRE_TOKENIZERS:
-        cfg = component_json("pre_tokenizer", p)
-        for s in INPUTS:
-            yield {"kind": "pre_tokenizer", "config": cfg, "input": s,
-                   "output": [[piece, a, b] for piece, (a, b) in p.pre_tokenize_str(s)]}
+        yield {"kind": "pre_tokenizer", "config": component_json("pre_tokenizer", p),
+               "cases": [[s, [[piece, a, b] for piece, (a, b) in p.pre_tokenize_str(s)]] for s in INPUTS]}
     for d in DECODERS:
-        cfg = component_json("decoder", d)
-        for toks in DECODER_INPUTS:
-            yield {"kind": "decoder", "config": cfg, "input": toks, "output": d.decode(toks)}
+        yield {"kind": "decoder", "config": component_json("decoder", d),
+               "cases": [[toks, d.decode(toks)] for toks in DECODER_INPUTS]}

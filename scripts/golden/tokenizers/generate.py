@@ -30,9 +30,9 @@ HEADER = {"generated_by": "scripts/golden/tokenizers/generate.sh, do not edit", 
 
 def test_cases(seed):
     eng = english_lines()
-    varied = varied_lines(1400, seed)
+    varied = varied_lines(1200, seed)
     # English from the second half of the docstrings (the first half trains the BPE), cut to <= 240 chars.
-    english = [e[:240] for e in eng[len(eng) // 2:][:450]]
+    english = [e[:240] for e in eng[len(eng) // 2:][:360]]
     lines = varied + english
     cases = []
     for i, line in enumerate(lines):
@@ -127,6 +127,28 @@ def main():
     hf.save(os.path.join(FIX, "hf-bpe-tokenizer.json"))
     hf = Tokenizer.from_file(os.path.join(FIX, "hf-bpe-tokenizer.json"))
     write_golden(hf, os.path.join(FIX, "hf-bpe-golden.jsonl"), cases, "byte-level BPE trained by HF on trainer-corpus.txt")
+
+    # 3b. A Llama-3-style variant of that BPE: regex Split + ByteLevel without regex, ignore_merges, a template.
+    #     Only the changed sections are stored (hf-bpe-variant-patch.json); the test applies them to hf-bpe-tokenizer.json.
+    from components import LLAMA3
+    from tokenizers import Regex
+    variant = json.loads(hf.to_str())
+    var_tok = Tokenizer.from_str(json.dumps(variant))
+    var_tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(LLAMA3), "isolated"),
+                                                     pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    var_tok.normalizer = None
+    var_tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> $B:1 </s>:1",
+        special_tokens=[("<s>", hf.token_to_id("<s>")), ("</s>", hf.token_to_id("</s>"))])
+    patch = {k: v for k, v in json.loads(var_tok.to_str()).items() if k in ("normalizer", "pre_tokenizer", "post_processor")}
+    patch["model.ignore_merges"] = True
+    model = json.loads(var_tok.to_str())
+    model["model"]["ignore_merges"] = True
+    var_tok = Tokenizer.from_str(json.dumps(model))
+    with open(os.path.join(FIX, "hf-bpe-variant-patch.json"), "w", encoding="utf-8") as f:
+        json.dump(dict(HEADER, patch=patch), f, ensure_ascii=False, indent=1)
+    write_golden(var_tok, os.path.join(FIX, "hf-bpe-variant-golden.jsonl"), cases,
+                 "hf-bpe-tokenizer.json patched with hf-bpe-variant-patch.json (Llama-3-style split, ignore_merges)", step=3)
 
     # 4. OUR trainer on the same corpus; HF loads the result and encodes the lines.
     ours_path = os.path.join(FIX, "ours-bpe-tokenizer.json")
