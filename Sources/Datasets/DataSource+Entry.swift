@@ -65,10 +65,16 @@ extension DataSource {
                     ?? "formats: jsonl, csv, tsv, text")
         }
         if formatName == "text" {
-            for key in ["pair", "label", "label_type"] where entry[key] != nil {
+            for key in ["text", "pair", "label", "label_type"] where entry[key] != nil {
                 problem("'\(key)' does not apply to text data", hint: "text records have no fields")
             }
         }
+        if formatName != "csv" && formatName != "tsv" {
+            for key in ["delimiter", "quote", "header"] where entry[key] != nil {
+                problem("'\(key)' applies to csv and tsv data only")
+            }
+        }
+        if formatName != "text", entry["unit"] != nil { problem("'unit' applies to text data only") }
         var mapping = FieldMapping(text: entry["text"] ?? "text", pair: entry["pair"], label: entry["label"])
         if let t = entry["label_type"] {
             if let type = FieldMapping.LabelType(rawValue: t) {

@@ -45,6 +45,10 @@ import Testing
             (["path": "a", "format": "jsnl"], ["unknown format 'jsnl'"], "did you mean 'jsonl'?"),
             ([String: String](), ["data entry needs a 'path'"], nil),
             (
+                ["path": "a.jsonl", "delimiter": ",", "unit": "line"],
+                ["'delimiter' applies to csv and tsv data only", "'unit' applies to text data only"], nil
+            ),
+            (
                 ["path": "a.txt", "label": "x", "unit": "page"],
                 ["'unit' must be line, paragraph or file, found 'page'", "'label' does not apply to text data"], nil
             ),
