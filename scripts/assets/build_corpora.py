@@ -163,6 +163,9 @@ def austen(base, assets, stamp):
                 chapter.append(line)
             w.document(paragraphs(chapter))
             w.close()
+            # Every novel has 24-61 chapters; far fewer means the R data was misread.
+            if w.documents < 20:
+                fail(f"austen: {obj_name} split into only {w.documents} chapters")
     write_stamp(stamp, assets, ["corpora/austen"])
 
 
