@@ -96,3 +96,47 @@ import Testing
         #expect(tok.decode(e.ids, skipSpecialTokens: false) == "[CLS] hi [MASK] there [SEP] [SEP]")
     }
 }
+
+/// Random input never crashes and always yields offsets inside the text.
+@Suite struct TokenizerRobustnessTests {
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func randomText(_ rng: inout SplitMix) -> String {
+        let ranges: [ClosedRange<UInt32>] = [0x00...0x7F, 0x80...0x24F, 0x300...0x36F, 0x4E00...0x4EFF, 0x1F300...0x1F6FF,
+                                             0x2000...0x206F, 0xFFF0...0xFFFD, 0x10000...0x10FFFF, 0x0E00...0x0E7F]
+        var s = ""
+        for _ in 0..<Int.random(in: 0...300, using: &rng) {
+            let r = ranges.randomElement(using: &rng)!
+            if let u = Unicode.Scalar(UInt32.random(in: r, using: &rng)) { s.unicodeScalars.append(u) }
+        }
+        return s
+    }
+
+    @Test(arguments: ["minilm-tokenizer.json", "hf-bpe-tokenizer.json"])
+    func randomInputIsHandled(_ fixture: String) throws {
+        var tok = try Fixtures.tokenizer(fixture)
+        tok.truncation = nil
+        tok.padding = nil
+        var rng = SplitMix(state: 42)
+        for _ in 0..<300 {
+            let text = Self.randomText(&rng)
+            let n = text.unicodeScalars.count
+            let e = try tok.encode(text, pair: Bool.random(using: &rng) ? Self.randomText(&rng) : nil)
+            for o in e.offsets { #expect(o.start >= 0 && o.start <= o.end) }
+            for (o, s) in zip(e.offsets, e.sequenceIds) where s == 0 { #expect(o.end <= n) }
+            _ = tok.decode(e.ids)
+        }
+        let long = String(repeating: "a", count: 200_000) + " " + String(repeating: "🙂", count: 20_000)
+        let e = try tok.encode(long)
+        #expect(e.count > 0)
+    }
+}
