@@ -143,11 +143,14 @@ func runSGEMM() {
             let lda = ta == .none ? k : m
             let ldb = tb == .none ? n : k
             var best = Double.infinity
+            var bestCPU = Double.infinity
             let reps = max(3, Int(2e9 / Double(2 * m * n * k)))
             for _ in 0..<reps {
                 let t0 = now()
+                let c0 = Profiler.clock()
                 BLAS.sgemm(ta, tb, m: m, n: n, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, c: c.pointer, ldc: n)
                 best = min(best, now() - t0)
+                bestCPU = min(bestCPU, Double(Profiler.clock() - c0) * 1e-9)
             }
             // Spot-check 64 entries against a Double dot product.
             var maxRel = 0.0
@@ -164,7 +167,8 @@ func runSGEMM() {
                 maxRel = max(maxRel, abs(Double(c.pointer[i * n + j]) - ref) / max(mag, 1e-30))
             }
             print(json(["system": "swift", "sgemm": "\(m)x\(n)x\(k)", "trans": "\(ta == .none ? "N" : "T")\(tb == .none ? "N" : "T")",
-                        "gflops": 2 * Double(m * n * k) / best / 1e9, "max_rel_error": maxRel,
+                        "gflops": 2 * Double(m * n * k) / best / 1e9,
+                        "gflops_per_cpu_second": 2 * Double(m * n * k) / bestCPU / 1e9, "max_rel_error": maxRel,
                         "threads": Parallel.threads, "blas_core": BLAS.coreName]))
         }
     }

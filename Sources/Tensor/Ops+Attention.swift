@@ -63,7 +63,9 @@ private func attentionCore(
     let keepScale = 1 / (1 - p)
     let out = Tensor.empty([nb, nt, c])
     let probs = Storage(count: nb * nh * nt * nt, zeroed: false)  // P: [B, NH, T, T]
-    let keyMask = (mask.keyMask ?? []).map { Float($0 != 0 ? 1 : 0) }  // [B, T] as 0/1 multipliers
+    // [B, T] as 0/1 multipliers; a mask without padding is dropped (the unmasked path is cheaper).
+    let allKept = mask.keyMask?.allSatisfy { $0 != 0 } ?? true
+    let keyMask = allKept ? [] : mask.keyMask!.map { Float($0 != 0 ? 1 : 0) }
     let causal = mask.causal
     let (qb, kb, vb, ob, pb) = (q.tensor.pointer, k.tensor.pointer, v.tensor.pointer, out.pointer, probs.pointer)
 

@@ -6,12 +6,12 @@ public func + (a: Tensor, b: Tensor) -> Tensor {
     precondition(a.shape == b.shape, "add: shapes differ: \(a.shape) vs \(b.shape)")
     let out = Tensor.empty(a.shape)
     let (x, y, z, n) = (a.pointer, b.pointer, out.pointer, a.count)
-    for i in 0..<n { z[i] = x[i] + y[i] }
+    Parallel.forRanges(n, minChunk: 1 << 16) { r in for i in r { z[i] = x[i] + y[i] } }
     out.record(parents: [a, b]) { out in
         let g = out.grad!.pointer
         for t in [a, b] where t.requiresGrad {
             let d = t.gradPointer()
-            for i in 0..<n { d[i] += g[i] }
+            Parallel.forRanges(n, minChunk: 1 << 16) { r in for i in r { d[i] += g[i] } }
         }
     }
     return out
