@@ -105,13 +105,14 @@ public struct BPETrainer: Sendable {
         bounds.append(n)
         var counters = [ByteKeyCounter](repeating: ByteKeyCounter(), count: workers)
         let addPrefix = addPrefixSpace
+        let chunks = bounds
         corpus.withUnsafeBufferPointer { c in
             nonisolated(unsafe) let c = c
             counters.withUnsafeMutableBufferPointer { out in
                 nonisolated(unsafe) let out = out
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     var counter = ByteKeyCounter(capacity: 1 << 16)
-                    Self.countWords(UnsafeBufferPointer(rebasing: c[bounds[w]..<bounds[w + 1]]), addPrefixSpace: addPrefix,
+                    Self.countWords(UnsafeBufferPointer(rebasing: c[chunks[w]..<chunks[w + 1]]), addPrefixSpace: addPrefix,
                                     into: &counter)
                     out[w] = counter
                 }

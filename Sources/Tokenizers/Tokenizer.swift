@@ -259,31 +259,64 @@ func parallelMap<C, T>(_ n: Int, threads: Int, makeContext: () -> C, _ body: (C,
         let c = makeContext()
         return try (0..<n).map { try body(c, $0) }
     }
-    let chunk = max(1, min(256, n / (workers * 8)))
+    let queue = WorkQueue(count: n, chunk: max(1, min(256, n / (workers * 8))))
     var results = [T?](repeating: nil, count: n)
-    var firstError: Error?
-    var next = 0
-    let lock = NSLock()
-    results.withUnsafeMutableBufferPointer { out in
-        nonisolated(unsafe) let out = out
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let c = makeContext()
-            while true {
-                lock.lock()
-                let lo = next
-                next += chunk
-                let stop = firstError != nil
-                lock.unlock()
-                if stop || lo >= n { return }
-                for i in lo..<min(n, lo + chunk) {
-                    do { out[i] = try body(c, i) } catch {
-                        lock.lock(); if firstError == nil { firstError = error }; lock.unlock()
-                        return
+    // The closures run only during `concurrentPerform`, each index is written by one thread.
+    try withoutActuallyEscaping(makeContext) { makeContext in
+        try withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let makeContext = makeContext
+            nonisolated(unsafe) let body = body
+            results.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    let c = makeContext()
+                    while let range = queue.take() {
+                        for i in range {
+                            do { out[i] = try body(c, i) } catch {
+                                queue.fail(error)
+                                return
+                            }
+                        }
                     }
                 }
             }
+            if let e = queue.firstError { throw e }
         }
     }
-    if let firstError { throw firstError }
     return results.map { $0! }
+}
+
+/// Hands out index chunks to worker threads; remembers the first error.
+final class WorkQueue: @unchecked Sendable {  // all state is guarded by `lock`
+    private let lock = NSLock()
+    private var next = 0
+    private var error: Error?
+    let count: Int
+    let chunk: Int
+
+    init(count: Int, chunk: Int) {
+        self.count = count
+        self.chunk = chunk
+    }
+
+    func take() -> Range<Int>? {
+        lock.lock()
+        defer { lock.unlock() }
+        if error != nil || next >= count { return nil }
+        let lo = next
+        next += chunk
+        return lo..<min(count, lo + chunk)
+    }
+
+    func fail(_ e: Error) {
+        lock.lock()
+        if error == nil { error = e }
+        lock.unlock()
+    }
+
+    var firstError: Error? {
+        lock.lock()
+        defer { lock.unlock() }
+        return error
+    }
 }
