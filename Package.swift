@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        // MARK: Data
+        .target(name: "Datasets"),
+
         // MARK: Pipeline engine
         .target(name: "StageKit"),
         .target(
@@ -70,6 +73,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "StageKitTests", dependencies: ["StageKit"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "PipelineCoreTests",
             // The executables are dependencies so that `swift test` builds them: the tests run the real ones.

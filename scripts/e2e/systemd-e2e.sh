@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# End-to-end test of finetuned under a real systemd (252), booted with systemd-nspawn on the host's own tree
+# (see docs/daemon.md, "Testing"). Installs the unit, sysusers/tmpfiles snippets and the built binaries into the
+# container, then checks: start → READY + STATUS; a dropped pipeline runs and its events are in the journal by
+# PIPELINE=; a malformed file is rejected with line:column and the service stays active; reload keeps the run
+# going; stop during a stage is clean; start again resumes from the checkpoint; the watchdog never fired.
+#   scripts/e2e/systemd-e2e.sh BUILD_DIR
+# Exit 0 all passed, 1 a check failed, 77 cannot run here (not root, no systemd-nspawn).
+set -uo pipefail
+build=$(cd "${1:?usage: systemd-e2e.sh BUILD_DIR}" && pwd)
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+pass=0; fail=0
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+bad() { echo "not ok - $*"; fail=$((fail + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+skip() { echo "SKIP: systemd end-to-end test cannot run here: $*" >&2; exit 77; }
+
+[ "$(id -u)" -eq 0 ] || skip "needs root"
+command -v systemd-nspawn >/dev/null || skip "systemd-nspawn missing (apt-get install --no-install-recommends systemd-container)"
+command -v nsenter >/dev/null || skip "nsenter missing"
+swift_lib=$(ldd "$build/finetuned" | awk '/libswiftCore/ {print $3}')
+toolchain=$(dirname "$(dirname "$(dirname "$(dirname "${swift_lib:-/x/x/x/x/x}")")")")
+
+work=$(mktemp -d /tmp/finetuned-e2e.XXXXXX)
+share=$work/share
+mkdir -p "$share/bin"
+cp "$build/finetuned" "$build/finetunectl" "$build"/finetuned-stage-* "$share/bin/" 2>/dev/null
+rm -f "$share"/bin/*.product
+cat > "$share/finetuned.yaml" <<YAML
+plugin_dirs: [/srv/share/bin]
+debounce_ms: 200
+progress_log_interval: 1
+stop_grace_seconds: 20
+YAML
+machine=fte2e$$
+nspawn_pid=""; leader=""
+cg=""
+cleanup() {
+  if [ -n "$leader" ] && [ -d "/proc/$leader" ]; then nsenter -t "$leader" -a systemctl poweroff >/dev/null 2>&1 || true; fi
+  if [ -n "$nspawn_pid" ]; then
+    for _ in $(seq 1 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -TERM "$nspawn_pid" 2>/dev/null; sleep 1; kill -KILL "$nspawn_pid" 2>/dev/null
+  fi
+  if [ -n "$cg" ]; then
+    for c in systemd unified; do
+      [ -d "/sys/fs/cgroup/$c/$cg" ] || continue
+      echo $$ > "/sys/fs/cgroup/$c/cgroup.procs" 2>/dev/null
+      find "/sys/fs/cgroup/$c/$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
+    done
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Run from a cgroup of our own, so nspawn's leftovers can be removed (see the notes on nspawn here).
+if [ -d /sys/fs/cgroup/systemd ] && [ -d /sys/fs/cgroup/unified ]; then
+  cg="e2e-$$"
+  for c in systemd unified; do mkdir -p "/sys/fs/cgroup/$c/$cg" && echo $$ > "/sys/fs/cgroup/$c/$cg/cgroup.procs"; done
+fi
+
+binds=(--bind="$share:/srv/share")
+[ -n "$swift_lib" ] && [ -d "$toolchain" ] && binds+=(--bind-ro="$toolchain")
+setsid systemd-nspawn -D / --volatile=yes --register=no --keep-unit --private-network -M "$machine" \
+  --console=passive "${binds[@]}" -b -- systemd.firstboot=off </dev/null >"$work/boot.log" 2>&1 &
+nspawn_pid=$!
+for _ in $(seq 1 200); do
+  leader=$(pgrep -P "$nspawn_pid" -x systemd | head -1)
+  [ -n "$leader" ] && [ -S "/proc/$leader/root/run/systemd/private" ] && break
+  sleep 0.1
+done
+[ -n "$leader" ] || { cat "$work/boot.log"; bad "container booted"; echo "0 passed, 1 failed"; exit 1; }
+inside() { nsenter -t "$leader" -a "$@"; }
+state=$(timeout 60 nsenter -t "$leader" -a systemctl is-system-running --wait 2>/dev/null)
+check "container booted (system $state)" [ "$state" = running -o "$state" = degraded ]
+root=/proc/$leader/root
+
+# Install as a package would: unit, sysusers, tmpfiles, config; binaries from the shared folder.
+mkdir -p "$root/etc/systemd/system" "$root/etc/sysusers.d" "$root/etc/tmpfiles.d" "$root/etc/finetuned"
+sed 's|^ExecStart=/usr/bin/finetuned|ExecStart=/srv/share/bin/finetuned|' "$repo/packaging/systemd/finetuned.service" \
+  > "$root/etc/systemd/system/finetuned.service"
+cp "$repo/packaging/sysusers.d/finetuned.conf" "$root/etc/sysusers.d/"
+cp "$repo/packaging/tmpfiles.d/finetuned.conf" "$root/etc/tmpfiles.d/"
+cp "$share/finetuned.yaml" "$root/etc/finetuned/finetuned.yaml"
+inside systemd-sysusers >/dev/null 2>&1
+inside systemd-tmpfiles --create /etc/tmpfiles.d/finetuned.conf >/dev/null 2>&1
+inside systemctl daemon-reload
+show() { inside systemctl show finetuned -p "$1" --value; }
+journal() { inside journalctl -u finetuned --no-pager -o cat "$@" 2>/dev/null; }
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+  local t=$1 what=$2; shift 2
+  for _ in $(seq 1 $((t * 10))); do "$@" >/dev/null 2>&1 && { ok "$what"; return 0; }; sleep 0.1; done
+  bad "$what"; return 1
+}
+drop() { # atomic drop: write a hidden temporary file, then rename it into the watched folder
+  local name=$1 dir=$root/var/lib/finetuned/pipelines
+  cat > "$dir/.$name.tmp" && chown --reference="$dir" "$dir/.$name.tmp" && mv "$dir/.$name.tmp" "$dir/$name"
+}
+
+inside systemctl start finetuned
+check "systemctl start: active (running)" [ "$(show ActiveState)/$(show SubState)" = active/running ]
+status=$(show StatusText)
+check "READY sent with a STATUS line ('$status')" [ -n "$status" ]
+check "watchdog configured (WatchdogUSec=$(show WatchdogUSec))" [ "$(show WatchdogUSec)" != 0 ]
+
+drop e2e.yaml <<'YAML'
+version: 1
+name: e2e
+stages:
+  prepare: { plugin: testkit, with: { output: prepared } }
+  train: { plugin: testkit, after: [prepare], with: { mode: steps, steps: 200, seconds: 0.1 } }
+YAML
+wait_for 20 "dropped pipeline runs; journal has its events by PIPELINE=e2e" \
+  bash -c "nsenter -t $leader -a journalctl -u finetuned -o cat PIPELINE=e2e STAGE=train | grep -q 'train [0-9]*/200 steps'"
+drop bad.yaml <<'YAML'
+version: 1
+stages:
+  a: { plugin: nosuch }
+YAML
+wait_for 10 "malformed pipeline rejected with line:column in the journal" \
+  bash -c "nsenter -t $leader -a journalctl -u finetuned -o cat MESSAGE_ID=3b1c3f0e8a5c4d0f9a0d2c6e7b1f4a05 | grep -q 'bad.yaml:3:16: error: unknown plugin'"
+check "service still active after the rejection" [ "$(show ActiveState)" = active ]
+running_status=$(show StatusText)
+check "STATUS shows the stage's progress ('$running_status')" bash -c "[[ '$running_status' == *'e2e: train'* ]]"
+status_out=$(inside /srv/share/bin/finetunectl status --socket /run/finetuned/control.sock 2>&1)
+check "finetunectl status over the control socket" bash -c "grep -q 'e2e — running' <<<'$status_out' && grep -q 'bad.yaml:3:15' <<<'$status_out'"
+
+inside systemctl reload finetuned
+sleep 1.5
+check "systemctl reload: still active" [ "$(show ActiveState)" = active ]
+check "reload did not interrupt the run" bash -c "! nsenter -t $leader -a journalctl -u finetuned -o cat PIPELINE=e2e | grep -q 'train: stopped'"
+
+inside systemctl stop finetuned
+check "systemctl stop during a stage: clean (Result=$(show Result))" [ "$(show Result)" = success ]
+check "the stage checkpointed and stopped" bash -c "nsenter -t $leader -a journalctl -u finetuned -o cat PIPELINE=e2e | grep -q 'train: stopped'"
+inside systemctl start finetuned
+wait_for 30 "started again: the run resumed from its checkpoint and finished" \
+  bash -c "nsenter -t $leader -a journalctl -u finetuned -o cat PIPELINE=e2e | grep -q 'resuming from its checkpoint' && nsenter -t $leader -a journalctl -u finetuned -o cat MESSAGE_ID=3b1c3f0e8a5c4d0f9a0d2c6e7b1f4a02 PIPELINE=e2e | grep -q 'succeeded: 1 ran, 1 cached'"
+check "STATUS back to idle ('$(show StatusText)')" bash -c "[[ '$(show StatusText)' == idle* ]]"
+check "watchdog never fired (Result=$(show Result), restarts=$(show NRestarts))" [ "$(show Result)" = success -a "$(show NRestarts)" = 0 ]
+check "journal fields PIPELINE, STAGE, RUN_ID present" bash -c "nsenter -t $leader -a journalctl -u finetuned -o json PIPELINE=e2e STAGE=train | grep -q '\"RUN_ID\"'"
+
+if [ "$fail" -gt 0 ]; then
+  echo "--- journal"; journal | tail -60
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
