@@ -28,16 +28,22 @@ public enum BLAS {
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension")
         if m == 0 || n == 0 { return }
+        _ = defaultThreadCount
         cblas_sgemm(
             CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b,
             Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// On first use, OpenBLAS gets the engine's thread count (``Parallel/threads``, default 1) instead of its own
+    /// default of one thread per core: the machine is shared, and kernels parallelise across heads themselves.
+    static let defaultThreadCount: Void = { openblas_set_num_threads(Int32(Parallel.threads)) }()
+
     /// The number of threads OpenBLAS uses for one call.
     ///
     /// The corresponding C function is `openblas_get_num_threads`.
     public static var threads: Int {
-        Int(openblas_get_num_threads())
+        _ = defaultThreadCount
+        return Int(openblas_get_num_threads())
     }
 
     /// Sets the number of threads OpenBLAS uses for one call (process-wide).
@@ -45,6 +51,7 @@ public enum BLAS {
     /// The corresponding C function is `openblas_set_num_threads`.
     public static func setThreads(_ count: Int) {
         precondition(count >= 1, "BLAS thread count must be at least 1")
+        _ = defaultThreadCount
         openblas_set_num_threads(Int32(count))
     }
 

@@ -51,6 +51,17 @@ public struct CounterRNG: Sendable, Hashable {
         Float(bits(index) >> 8) * (1.0 / 16_777_216.0)
     }
 
+    /// The integer threshold for ``isDropped(_:threshold:)`` that drops with probability `p` (to within 2⁻²⁴).
+    @inlinable
+    public static func dropThreshold(_ p: Float) -> Int32 { Int32((p * 16_777_216).rounded()) }
+
+    /// Whether counter `index` falls below the threshold: the same event as `uniform(index) < p`, compared in
+    /// integers (no unsigned→float conversion, which SSE2 lacks), for dropout masks.
+    @inlinable @inline(__always)
+    public func isDropped(_ index: Int, threshold: Int32) -> Bool {
+        Int32(bitPattern: bits(index) >> 8) < threshold
+    }
+
     /// A standard normal float for counter `index` (Box–Muller over two counters; for initialisation, not hot loops).
     public func normal(_ index: Int) -> Float {
         let u1 = max(uniform(2 * index), 1e-7)

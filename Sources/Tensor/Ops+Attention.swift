@@ -61,6 +61,7 @@ private func attentionCore(
     let hs = c / nh
     let scale = 1 / Float(hs).squareRoot()
     let keepScale = 1 / (1 - p)
+    let threshold = CounterRNG.dropThreshold(p)
     let out = Tensor.empty([nb, nt, c])
     let probs = Storage(count: nb * nh * nt * nt, zeroed: false)  // P: [B, NH, T, T]
     // [B, T] as 0/1 multipliers; a mask without padding is dropped (the unmasked path is cheaper).
@@ -76,7 +77,7 @@ private func attentionCore(
     @inline(__always) func dropped(_ pp: UnsafePointer<Float>, _ bh: Int, _ dst: UnsafeMutablePointer<Float>) {
         let base = bh * nt * nt
         let r = rng!
-        for i in 0..<nt * nt { dst[i] = r.uniform(base + i) < p ? 0 : pp[i] * keepScale }
+        for i in 0..<nt * nt { dst[i] = r.isDropped(base + i, threshold: threshold) ? 0 : pp[i] * keepScale }
     }
 
     keyMask.withUnsafeBufferPointer { maskF in
@@ -139,7 +140,7 @@ private func attentionCore(
             if p > 0 {
                 let r = rng!
                 let base = bh * nt * nt
-                for i in 0..<nt * nt { keepScaled[i] = r.uniform(base + i) < p ? 0 : keepScale }
+                for i in 0..<nt * nt { keepScaled[i] = r.isDropped(base + i, threshold: threshold) ? 0 : keepScale }
                 let pdm = work + nt * nt
                 for i in 0..<nt * nt { pdm[i] = pp[i] * keepScaled[i] }
                 pd = UnsafePointer(pdm)
