@@ -51,15 +51,35 @@ public struct CounterRNG: Sendable, Hashable {
         Float(bits(index) >> 8) * (1.0 / 16_777_216.0)
     }
 
-    /// The integer threshold for ``isDropped(_:threshold:)`` that drops with probability `p` (to within 2⁻²⁴).
+    /// Writes dropout multipliers for counters `offset ..< offset + count`: 0 where the element is dropped (with
+    /// probability `p`, quantised to a multiple of 2⁻¹⁶), else `scale`.
+    ///
+    /// One 32-bit hash serves two neighbouring elements (counter c uses the low or high 16 bits of `bits(c >> 1)`),
+    /// halving the hashing cost; the result depends only on (seed, stream, counter), not on how a tensor is chunked.
     @inlinable
-    public static func dropThreshold(_ p: Float) -> Int32 { Int32((p * 16_777_216).rounded()) }
-
-    /// Whether counter `index` falls below the threshold: the same event as `uniform(index) < p`, compared in
-    /// integers (no unsigned→float conversion, which SSE2 lacks), for dropout masks.
-    @inlinable @inline(__always)
-    public func isDropped(_ index: Int, threshold: Int32) -> Bool {
-        Int32(bitPattern: bits(index) >> 8) < threshold
+    public func fillDropoutMultipliers(
+        _ dst: UnsafeMutablePointer<Float>, count n: Int, offset: Int, p: Float, scale: Float
+    ) {
+        let t = Int32((p * 65536).rounded())
+        @inline(__always) func single(_ c: Int) -> Float {
+            let h = bits(c >> 1) >> UInt32((c & 1) << 4)
+            return Int32(h & 0xFFFF) < t ? 0 : scale
+        }
+        var i = 0
+        if n > 0 && offset & 1 == 1 {
+            dst[0] = single(offset)
+            i = 1
+        }
+        let pairs = (n - i) / 2
+        let firstPair = (offset + i) >> 1
+        let out = dst + i
+        for j in 0..<pairs {
+            let h = bits(firstPair + j)
+            out[2 * j] = Int32(h & 0xFFFF) < t ? 0 : scale
+            out[2 * j + 1] = Int32(h >> 16) < t ? 0 : scale
+        }
+        i += 2 * pairs
+        if i < n { dst[i] = single(offset + i) }
     }
 
     /// A standard normal float for counter `index` (Box–Muller over two counters; for initialisation, not hot loops).

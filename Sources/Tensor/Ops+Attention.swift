@@ -61,7 +61,6 @@ private func attentionCore(
     let hs = c / nh
     let scale = 1 / Float(hs).squareRoot()
     let keepScale = 1 / (1 - p)
-    let threshold = CounterRNG.dropThreshold(p)
     let out = Tensor.empty([nb, nt, c])
     let probs = Storage(count: nb * nh * nt * nt, zeroed: false)  // P: [B, NH, T, T]
     // [B, T] as 0/1 multipliers; a mask without padding is dropped (the unmasked path is cheaper).
@@ -75,9 +74,8 @@ private func attentionCore(
 
     /// Pd = dropout(P) for one head into `dst` (the counter is the element's index in P).
     @inline(__always) func dropped(_ pp: UnsafePointer<Float>, _ bh: Int, _ dst: UnsafeMutablePointer<Float>) {
-        let base = bh * nt * nt
-        let r = rng!
-        for i in 0..<nt * nt { dst[i] = r.isDropped(base + i, threshold: threshold) ? 0 : pp[i] * keepScale }
+        rng!.fillDropoutMultipliers(dst, count: nt * nt, offset: bh * nt * nt, p: p, scale: keepScale)
+        for i in 0..<nt * nt { dst[i] *= pp[i] }
     }
 
     keyMask.withUnsafeBufferPointer { maskF in
@@ -138,9 +136,7 @@ private func attentionCore(
             let keepScaled = work + 2 * nt * nt  // dropout multipliers: 0 or 1/(1-p)
             var pd = UnsafePointer(pp)
             if p > 0 {
-                let r = rng!
-                let base = bh * nt * nt
-                for i in 0..<nt * nt { keepScaled[i] = r.isDropped(base + i, threshold: threshold) ? 0 : keepScale }
+                rng!.fillDropoutMultipliers(keepScaled, count: nt * nt, offset: bh * nt * nt, p: p, scale: keepScale)
                 let pdm = work + nt * nt
                 for i in 0..<nt * nt { pdm[i] = pp[i] * keepScaled[i] }
                 pd = UnsafePointer(pdm)

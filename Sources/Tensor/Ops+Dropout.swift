@@ -1,7 +1,7 @@
 extension Tensor {
     /// Inverted dropout: zeroes each element with probability `p` and scales survivors by `1/(1-p)`.
     ///
-    /// Element `i` is dropped when `rng.isDropped(i, threshold: dropThreshold(p))` (i.e. `rng.uniform(i) < p`). The mask is regenerated from `rng` in backward rather
+    /// The mask of element `i` is `rng.fillDropoutMultipliers` at counter `i`; it is regenerated in backward rather
     /// than stored. `p == 0` returns `self` unchanged.
     public func dropout(_ p: Float, rng: CounterRNG) -> Tensor {
         precondition(p >= 0 && p < 1, "dropout probability \(p) outside [0, 1)")
@@ -9,17 +9,32 @@ extension Tensor {
         let out = Tensor.empty(shape)
         let (x, z, n) = (pointer, out.pointer, count)
         let scale = 1 / (1 - p)
-        let threshold = CounterRNG.dropThreshold(p)
-        Parallel.forRanges(n, minChunk: 1 << 16) { range in
-            for i in range { z[i] = rng.isDropped(i, threshold: threshold) ? 0 : x[i] * scale }
+        Tensor.dropoutChunks(n, rng: rng, p: p, scale: scale) { range, m in
+            for i in range { z[i] = x[i] * m[i - range.lowerBound] }
         }
         out.record(parents: [self]) { out in
             let g = out.grad!.pointer
             let d = self.gradPointer()
-            Parallel.forRanges(n, minChunk: 1 << 16) { range in
-                for i in range { d[i] += rng.isDropped(i, threshold: threshold) ? 0 : g[i] * scale }
+            Tensor.dropoutChunks(n, rng: rng, p: p, scale: scale) { range, m in
+                for i in range { d[i] += g[i] * m[i - range.lowerBound] }
             }
         }
         return out
+    }
+
+    /// Calls `body(range, multipliers)` over chunks of `0..<n` (in parallel), with the chunk's dropout multipliers.
+    static func dropoutChunks(
+        _ n: Int, rng: CounterRNG, p: Float, scale: Float, _ body: (Range<Int>, UnsafePointer<Float>) -> Void
+    ) {
+        let chunk = 4096
+        Parallel.forRanges((n + chunk - 1) / chunk, minChunk: 16) { blocks in
+            let m = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
+            defer { m.deallocate() }
+            for blk in blocks {
+                let range = blk * chunk..<min(n, (blk + 1) * chunk)
+                rng.fillDropoutMultipliers(m, count: range.count, offset: range.lowerBound, p: p, scale: scale)
+                body(range, m)
+            }
+        }
     }
 }

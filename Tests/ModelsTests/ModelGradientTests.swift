@@ -19,17 +19,18 @@ import Tensor
         return c
     }
 
-    /// Scales every parameter up so activations are not all near zero (0.02 init would make the check trivial).
+    /// Scales every parameter up so activations are not all near zero (0.02 init would make the check trivial), but not
+    /// so far that the loss curves sharply within the finite-difference step.
     func enlarge(_ m: Module) {
-        for p in m.parameters { for i in 0..<p.count { p.pointer[i] = p.pointer[i] * 10 + 0.05 * Float(i % 7 - 3) } }
+        for p in m.parameters { for i in 0..<p.count { p.pointer[i] = p.pointer[i] * 6 + 0.05 * Float(i % 7 - 3) } }
     }
 
     @Test func bertWithHeadsPassesGradientCheck() {
-        let model = BertForMaskedLM(config: Self.tinyBert, pooler: true, seed: 3)
+        let model = BertForMaskedLM(config: Self.tinyBert, pooler: true, seed: 9)
         enlarge(model)
         let input = EncoderInput(batch: 2, time: 3, inputIds: [1, 5, 7, 2, 9, 0], tokenTypeIds: [0, 0, 1, 0, 1, 1],
                                  attentionMask: [1, 1, 1, 1, 1, 0])
-        let failures = GradientCheck.run(model.parameters, h: 5e-3, atol: 3e-3, rtol: 2e-2, maxElementsPerInput: 12) {
+        let failures = GradientCheck.run(model.parameters, h: 2e-3, atol: 3e-3, rtol: 2e-2, maxElementsPerInput: 12) {
             let (logits, hidden) = model(input, context: ForwardContext(training: true, seed: 5, step: 1))
             return crossEntropy(logits: logits, targets: [3, -100, 4, 1, 2, -100]) + model.bert.pooled(hidden).sum()
         }
@@ -39,10 +40,10 @@ import Tensor
     @Test func gptPassesGradientCheck() {
         var config = Self.tinyGPT
         (config.residPdrop, config.embdPdrop, config.attnPdrop) = (0.1, 0.1, 0.1)
-        let model = GPTModel(config: config, seed: 4)
+        let model = GPTModel(config: config, seed: 9)
         enlarge(model)
         let ids: [Int32] = [1, 5, 7, 2, 9, 0, 3, 3]
-        let failures = GradientCheck.run(model.parameters, h: 5e-3, atol: 3e-3, rtol: 2e-2, maxElementsPerInput: 12) {
+        let failures = GradientCheck.run(model.parameters, h: 2e-3, atol: 3e-3, rtol: 2e-2, maxElementsPerInput: 12) {
             let logits = model(ids, batch: 2, time: 4, context: ForwardContext(training: true, seed: 6, step: 2))
             return crossEntropy(logits: logits, targets: GPTModel.nextTokenTargets(ids, batch: 2, time: 4))
         }

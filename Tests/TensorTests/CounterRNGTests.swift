@@ -34,4 +34,20 @@ import Testing
         // Same rng, same mask.
         #expect(x.dropout(0.25, rng: CounterRNG(seed: 5, stream: 1)).scalars == y.scalars)
     }
+
+    @Test func dropoutMultipliersDoNotDependOnChunking() {
+        let rng = CounterRNG(seed: 11, stream: 5)
+        var whole = [Float](repeating: -1, count: 101)
+        var pieces = [Float](repeating: -1, count: 101)
+        whole.withUnsafeMutableBufferPointer {
+            rng.fillDropoutMultipliers($0.baseAddress!, count: 101, offset: 7, p: 0.3, scale: 2)
+        }
+        pieces.withUnsafeMutableBufferPointer { buf in
+            for (lo, hi) in [(0, 1), (1, 38), (38, 39), (39, 101)] {
+                rng.fillDropoutMultipliers(buf.baseAddress! + lo, count: hi - lo, offset: 7 + lo, p: 0.3, scale: 2)
+            }
+        }
+        #expect(whole == pieces)
+        #expect(Set(whole) == [0, 2])
+    }
 }
