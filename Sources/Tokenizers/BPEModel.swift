@@ -79,9 +79,6 @@ public struct BPEModel: TokenizerModel {
             }
             mt.insert(Int32(ia), Int32(ib), rank: Int32(rank), newId: Int32(im))
         }
-        if let u = unkToken, ids[u] == nil, !byteFallback {
-            // HF accepts this and fails at encode time; we fail early but only if it could matter.
-        }
         unkId = unkToken.flatMap { ids[$0] }.map(Int32.init) ?? -1
         var fb = [Int32](repeating: -1, count: 256)
         if byteFallback {
@@ -156,7 +153,9 @@ public struct BPEModel: TokenizerModel {
                     continue
                 }
             }
-            guard unkId >= 0 else { lastWasUnk = false; continue }  // HF errors here; we drop the character
+            // No unk token: the character is dropped, as in HF. (An unk token missing from the
+            // vocab makes HF fail the encode; we drop the character there too.)
+            guard unkId >= 0 else { lastWasUnk = false; continue }
             if fuseUnk && lastWasUnk {
                 ends[ends.count - 1] = Int32(i + 1)
             } else {
