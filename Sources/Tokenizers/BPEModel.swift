@@ -116,6 +116,14 @@ public struct BPEModel: TokenizerModel {
         return vocab.lookup(key)
     }
 
+    public func tokenize(_ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: inout [ModelToken],
+                         cache: inout WordCache) {
+        if cache.lookup(s, range, into: &out) { return }
+        let from = out.count
+        tokenize(s, range, into: &out)
+        cache.store(s, range, out, from: from)
+    }
+
     public func tokenize(_ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: inout [ModelToken]) {
         let lo = range.lowerBound, hi = range.upperBound
         if lo == hi { return }

@@ -160,7 +160,7 @@ public struct TemplateProcessing: PostProcessor {
 func trimByteLevelOffsets(_ e: inout Encoding, addPrefixSpace: Bool) {
     for i in 0..<e.count {
         let token = e.vocabulary.token(Int(e.items[i].id)).unicodeScalars
-        func isSpace(_ u: Unicode.Scalar) -> Bool { u.value == 0x120 || u.properties.isWhitespace }
+        func isSpace(_ u: Unicode.Scalar) -> Bool { u.value == 0x120 || UnicodeClasses.isWhitespace(u.value) }
         var leading = 0
         for u in token { if isSpace(u) { leading += 1 } else { break } }
         var trailing = 0

@@ -170,7 +170,7 @@ public struct Tokenizer: Sendable {
         preTokenizer?.preTokenize(&ws.pre)
         ws.tokens.removeAll(keepingCapacity: true)
         ws.pre.text.scalars.withUnsafeBufferPointer { t in
-            for piece in ws.pre.pieces { model.tokenize(t, piece, into: &ws.tokens) }
+            for piece in ws.pre.pieces { model.tokenize(t, piece, into: &ws.tokens, cache: &ws.cache) }
         }
         let tid = Int32(typeId), seq = Int8(sequenceId)
         ws.pre.text.starts.withUnsafeBufferPointer { starts in
@@ -248,6 +248,7 @@ final class Workspace {
     var scalars: [UInt32] = []
     var pre = PreTokenizedString(NormalizedString())
     var tokens: [ModelToken] = []
+    var cache = WordCache()
 }
 
 /// Runs `body(context, i)` for i in 0..<n on up to `threads` threads, preserving order; each

@@ -9,9 +9,61 @@ public struct ModelToken: Sendable, Equatable {
 public protocol TokenizerModel: Sendable {
     /// Tokenizes `s[range]`, appending tokens with absolute scalar ranges.
     func tokenize(_ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: inout [ModelToken])
+    /// Same, with a per-thread cache of recent words the model may use (BPE does).
+    func tokenize(_ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: inout [ModelToken], cache: inout WordCache)
     func tokenToId(_ token: String) -> Int?
     func idToToken(_ id: Int) -> String?
     var vocabSize: Int { get }
+}
+
+extension TokenizerModel {
+    public func tokenize(_ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: inout [ModelToken],
+                         cache: inout WordCache) {
+        tokenize(s, range, into: &out)
+    }
+}
+
+/// Recently tokenized words → their tokens (ids and ranges relative to the word start).
+/// One per thread; cleared when full.
+public struct WordCache {
+    private var table = VocabTable(capacity: 4096)
+    private var spans: [(Int32, Int32)] = []  // start, count in `tokens`
+    private var tokens: [ModelToken] = []
+    static let capacity = 20_000
+    static let maxWordLength = 48
+
+    public init() {}
+
+    /// Appends the cached tokens of `s[range]` (shifted to `range`) and returns true, or false.
+    @inline(__always)
+    func lookup(_ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: inout [ModelToken]) -> Bool {
+        guard range.count <= Self.maxWordLength, table.count > 0 else { return false }
+        let k = table.lookup(s.baseAddress! + range.lowerBound, range.count)
+        if k < 0 { return false }
+        let (st, n) = spans[Int(k)]
+        let base = Int32(range.lowerBound)
+        for i in Int(st)..<Int(st + n) {
+            let t = tokens[i]
+            out.append(ModelToken(id: t.id, start: t.start + base, end: t.end + base))
+        }
+        return true
+    }
+
+    /// Remembers the tokens `out[from...]` produced for `s[range]`.
+    mutating func store(_ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, _ out: [ModelToken], from: Int) {
+        guard range.count <= Self.maxWordLength else { return }
+        if table.count >= Self.capacity {
+            table = VocabTable(capacity: 4096)
+            spans.removeAll(keepingCapacity: true)
+            tokens.removeAll(keepingCapacity: true)
+        }
+        let base = Int32(range.lowerBound)
+        spans.append((Int32(tokens.count), Int32(out.count - from)))
+        for i in from..<out.count {
+            tokens.append(ModelToken(id: out[i].id, start: out[i].start - base, end: out[i].end - base))
+        }
+        table.insert(Array(s[range]), id: spans.count - 1)
+    }
 }
 
 enum ModelFactory {

@@ -40,8 +40,11 @@ enum UnicodeClasses {
     @inline(__always)
     static func isWhitespace(_ c: UInt32) -> Bool {
         if c < 0x80 { return inMask(wsMask, c) }
-        guard let s = Unicode.Scalar(c) else { return false }
-        return s.properties.isWhitespace
+        // The White_Space property is a small fixed set (a table lookup would be far slower).
+        switch c {
+        case 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
     }
 
     /// `\p{L}`.
