@@ -15,6 +15,8 @@ public actor PipelineSupervisor {
         var state: PipelineStatus.State = .queued
         var task: Task<Void, Never>?
         var runAgain = false
+        /// The configuration changed while it ran: validate it again once the run is over.
+        var revalidate = false
         var lastStatus: RunRecord.Status?
     }
 
@@ -42,7 +44,11 @@ public actor PipelineSupervisor {
     public func reconfigure(_ configuration: DaemonConfiguration, registry: PluginRegistry) {
         self.configuration = configuration
         validator = PipelineValidator(registry: registry, resolver: DataResolver(allowedRoots: configuration.dataRoots))
-        for file in entries.keys { entries[file]?.digest = nil }  // revalidate: plugins or roots may differ
+        // Plugins or data roots may differ: validate every file again — but never interrupt a running stage for
+        // that; a running pipeline is revalidated when its run ends.
+        for (file, entry) in entries {
+            if entry.task != nil { entries[file]?.revalidate = true } else { entries[file]?.digest = nil }
+        }
         rescan()
     }
 
@@ -68,7 +74,7 @@ public actor PipelineSupervisor {
         guard let data = FileManager.default.contents(atPath: file) else { return removed(file) }
         let digest = FileDigester.sha256(data: data)
         var entry = entries[file] ?? Entry(file: file)
-        if entry.digest == digest, entry.state != .rejected || entry.pipeline != nil { return }
+        if entry.digest == digest { return }
         entry.digest = digest
         var log = logger
         log[metadataKey: "PIPELINE_FILE"] = "\(file)"
@@ -155,8 +161,16 @@ public actor PipelineSupervisor {
         entry.task = nil
         entry.lastStatus = record?.status ?? .failed
         entry.state = entry.pipeline == nil ? .rejected : .idle
+        if entry.revalidate {
+            entry.revalidate = false
+            entry.digest = nil
+        }
         entries[file] = entry
-        if entry.runAgain { enqueue(file) }
+        if entry.digest == nil {
+            changed(file)
+        } else if entry.runAgain {
+            enqueue(file)
+        }
         startRuns()
     }
 

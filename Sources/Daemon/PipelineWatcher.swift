@@ -2,7 +2,7 @@ import CSystemd
 import Foundation
 
 /// What happened in a watched folder.
-public enum WatchEvent: Sendable, Equatable {
+public enum WatchEvent: Sendable, Hashable {
     /// A pipeline file appeared or was written (after the debounce period).
     case changed(String)
     case removed(String)
@@ -34,9 +34,16 @@ public final class PipelineWatcher: @unchecked Sendable {
         source?.cancel()
     }
 
-    /// Starts watching `directories` (replacing earlier watches). The corresponding C function is
-    /// `inotify_add_watch`.
+    /// Watches `directories` (replacing earlier watches) and starts reading events. The corresponding C
+    /// function is `inotify_add_watch`.
     public func watch(_ directories: [String]) throws {
+        try watchWithoutReading(directories)
+        startReading()
+    }
+
+    /// Sets up the watches only; events queue in the kernel until ``startReading()`` (tests use this to
+    /// overflow the queue).
+    func watchWithoutReading(_ directories: [String]) throws {
         try queue.sync {
             for wd in watches.keys { inotify_rm_watch(fd, wd) }
             watches = [:]
@@ -48,6 +55,11 @@ public final class PipelineWatcher: @unchecked Sendable {
                 }
                 watches[wd] = dir
             }
+        }
+    }
+
+    func startReading() {
+        queue.sync {
             if source == nil {
                 let s = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
                 s.setEventHandler { [weak self] in self?.readEvents() }

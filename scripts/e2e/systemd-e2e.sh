@@ -122,7 +122,11 @@ check "service still active after the rejection" [ "$(show ActiveState)" = activ
 running_status=$(show StatusText)
 check "STATUS shows the stage's progress ('$running_status')" bash -c "[[ '$running_status' == *'e2e: train'* ]]"
 status_out=$(inside /srv/share/bin/finetunectl status --socket /run/finetuned/control.sock 2>&1)
-check "finetunectl status over the control socket" bash -c "grep -q 'e2e — running' <<<'$status_out' && grep -q 'bad.yaml:3:15' <<<'$status_out'"
+if grep -q 'e2e — running' <<<"$status_out" && grep -q 'bad.yaml:3:16' <<<"$status_out"; then
+  ok "finetunectl status over the control socket"
+else
+  bad "finetunectl status over the control socket: $status_out"
+fi
 
 inside systemctl reload finetuned
 sleep 1.5
