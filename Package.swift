@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "finetuned", targets: ["finetuned"]),
         .executable(name: "finetuned-stage-wordcount", targets: ["WordCountPlugin"]),
         .executable(name: "finetuned-stage-testkit", targets: ["TestKitPlugin"]),
+        .executable(name: "finetuned-stage-tokenize", targets: ["TokenizePlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
@@ -26,6 +27,7 @@ let package = Package(
     targets: [
         // MARK: Data
         .target(name: "Datasets"),
+        .target(name: "Tokenizers"),
 
         // MARK: Pipeline engine
         .target(name: "StageKit"),
@@ -70,10 +72,23 @@ let package = Package(
         // MARK: Stage plugins (finetuned-stage-<name>)
         .executableTarget(name: "WordCountPlugin", dependencies: ["StageKit"], path: "Plugins/Examples/WordCount"),
         .executableTarget(name: "TestKitPlugin", dependencies: ["StageKit"], path: "Plugins/Examples/TestKit"),
+        .executableTarget(name: "TokenizePlugin", dependencies: ["StageKit", "Tokenizers", "Datasets"], path: "Plugins/Tokenize"),
 
         // MARK: Tests
         .testTarget(name: "StageKitTests", dependencies: ["StageKit"]),
+        .testTarget(
+            name: "DaemonTests",
+            // finetuned and the plugins are dependencies so that `swift test` builds what the systemd test runs.
+            dependencies: [
+                "Daemon", "finetuned", "finetunectl", "TestKitPlugin", "WordCountPlugin",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "TokenizePluginTests",
+            // Runs the real plugin executable through the engine (the dependency makes `swift test` build it).
+            dependencies: ["PipelineCore", "StageKit", "Tokenizers", "Datasets", "TokenizePlugin"]),
         .testTarget(
             name: "PipelineCoreTests",
             // The executables are dependencies so that `swift test` builds them: the tests run the real ones.

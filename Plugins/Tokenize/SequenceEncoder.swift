@@ -1,0 +1,131 @@
+import Datasets
+import Foundation
+import StageKit
+import Tokenizers
+
+/// One row as it goes into a shard.
+struct EncodedRow {
+    /// Token ids with the tokenizer's special tokens, truncated to `maxLength`.
+    var ids: [UInt32]
+    /// Tokens of the first text (token type 0) at the start of `ids`, for pairs.
+    var firstSegmentLength: Int
+    /// The length before truncation.
+    var fullLength: Int
+    var truncated: Bool { fullLength > ids.count }
+}
+
+/// Encodes records with a tokenizer: one sequence per row (truncated to `maxLength` exactly as HF truncates), or
+/// a corpus packed into blocks of `maxLength` tokens.
+struct SequenceEncoder {
+    /// Encodes without truncation or padding (full lengths; packing).
+    let full: Tokenizer
+    /// The same with truncation at `maxLength` (the file's strategy and direction, else HF's defaults).
+    let truncating: Tokenizer
+    let maxLength: Int
+    let threads: Int
+    /// Appended after each packed document when the tokenizer adds no special tokens of its own.
+    let documentSeparator: UInt32?
+    static let batchSize = 2048
+
+    init(tokenizer: Tokenizer, maxLength: Int, threads: Int) {
+        var full = tokenizer
+        full.truncation = nil
+        full.padding = nil
+        var truncating = full
+        truncating.truncation = TruncationParams(
+            maxLength: maxLength, strategy: tokenizer.truncation?.strategy ?? .longestFirst,
+            direction: tokenizer.truncation?.direction ?? .right)
+        self.full = full
+        self.truncating = truncating
+        self.maxLength = maxLength
+        self.threads = threads
+        if (tokenizer.postProcessor?.addedTokens(isPair: false) ?? 0) > 0 {
+            documentSeparator = nil
+        } else {
+            documentSeparator = ["</s>", "<|endoftext|>", "[SEP]", "<eos>"].lazy.compactMap { tokenizer.tokenToId($0) }
+                .first.map { UInt32($0) }
+        }
+    }
+
+    /// Encodes `records` in order, in batches, calling `sink` for each; `progress` after each batch.
+    func encodeRows(
+        _ records: [Record], context: StageContext, progress: (Int) -> Void, sink: (Int, EncodedRow) throws -> Void
+    ) throws {
+        let pairs = records.first?.pair != nil
+        var start = 0
+        while start < records.count {
+            if context.stopRequested { throw StageStopped() }
+            let batch = Array(records[start..<min(records.count, start + Self.batchSize)])
+            let texts = batch.map(\.text)
+            let pairTexts = pairs ? batch.map { $0.pair ?? "" } : nil
+            let encodings = try located(batch) { try full.encodeBatch(texts, pairs: pairTexts, threads: threads) }
+            let long = encodings.indices.filter { encodings[$0].count > maxLength }
+            var cut: [Int: Encoding] = [:]
+            if !long.isEmpty {
+                let subset = long.map { batch[$0] }
+                let shortened = try located(subset) {
+                    try truncating.encodeBatch(
+                        long.map { texts[$0] }, pairs: pairTexts.map { p in long.map { p[$0] } }, threads: threads)
+                }
+                for (k, i) in long.enumerated() { cut[i] = shortened[k] }
+            }
+            for (i, encoding) in encodings.enumerated() {
+                let kept = cut[i] ?? encoding
+                let ids = kept.withIds { $0.map { UInt32(bitPattern: $0) } }
+                let first = pairs ? kept.typeIds.prefix { $0 == 0 }.count : ids.count
+                try sink(start + i, EncodedRow(ids: ids, firstSegmentLength: first, fullLength: encoding.count))
+            }
+            start += batch.count
+            progress(start)
+        }
+    }
+
+    /// Encodes documents (each with the tokenizer's special tokens, or followed by `documentSeparator`),
+    /// concatenates them and cuts the stream into blocks of `maxLength` tokens; the last block may be shorter.
+    /// HF's `run_mlm`/`run_clm` `group_texts` does the same (it drops the remainder; we keep it).
+    func encodePacked(
+        _ records: [Record], context: StageContext, progress: (Int) -> Void, documentLength: (Int) -> Void,
+        sink: ([UInt32]) throws -> Void
+    ) throws {
+        var block: [UInt32] = []
+        block.reserveCapacity(maxLength)
+        var start = 0
+        while start < records.count {
+            if context.stopRequested { throw StageStopped() }
+            let batch = Array(records[start..<min(records.count, start + Self.batchSize / 8)])
+            let encodings = try located(batch) { try full.encodeBatch(batch.map(\.text), threads: threads) }
+            for encoding in encodings {
+                var ids = encoding.withIds { $0.map { UInt32(bitPattern: $0) } }
+                if let documentSeparator { ids.append(documentSeparator) }
+                documentLength(ids.count)
+                var k = 0
+                while k < ids.count {
+                    let take = min(maxLength - block.count, ids.count - k)
+                    block += ids[k..<(k + take)]
+                    k += take
+                    if block.count == maxLength {
+                        try sink(block)
+                        block.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+            start += batch.count
+            progress(start)
+        }
+        if !block.isEmpty { try sink(block) }
+    }
+
+    /// Runs a batch encode; on failure, finds the record that fails alone and names its file:line.
+    private func located<T>(_ batch: [Record], _ body: () throws -> T) throws -> T {
+        do { return try body() } catch {
+            for record in batch {
+                do {
+                    _ = try truncating.encode(record.text, pair: record.pair)
+                } catch {
+                    throw StageFailure("\(record.location): error: cannot encode the row: \(error)")
+                }
+            }
+            throw StageFailure("cannot encode a batch of \(batch.count) rows: \(error)")
+        }
+    }
+}

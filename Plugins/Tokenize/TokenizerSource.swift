@@ -1,0 +1,89 @@
+import Foundation
+import StageKit
+import Tokenizers
+
+/// The tokenizer the stage uses: the model's `tokenizer.json`, or a byte-level BPE trained on the inputs'
+/// train splits; with its file's bytes (copied into the artifact) and their SHA-256.
+struct TokenizerSource {
+    let tokenizer: Tokenizer
+    let bytes: [UInt8]
+    let sha256: String
+    /// `model` or `train-bpe`.
+    let kind: String
+    var trained: [String: JSONValue] = [:]
+
+    /// Ids are below this: the shards' token width follows from it.
+    var idLimit: Int { max(tokenizer.vocabSize, (tokenizer.addedTokens.map(\.id).max() ?? -1) + 1) }
+
+    var description: String {
+        kind == "model" ? "from the model (vocabulary \(tokenizer.vocabSize))" : "trained (vocabulary \(tokenizer.vocabSize))"
+    }
+
+    var indexEntry: JSONValue {
+        var entry: [String: JSONValue] = [
+            "file": "tokenizer.json", "sha256": .string(sha256), "source": .string(kind),
+            "vocab_size": .int(tokenizer.vocabSize),
+            "special_tokens": .object(
+                Dictionary(tokenizer.addedTokens.filter(\.special).map { ($0.content, .int($0.id)) }) { a, _ in a }),
+        ]
+        if !trained.isEmpty { entry["trained"] = .object(trained) }
+        return .object(entry)
+    }
+
+    static func load(options: TokenizeOptions, modelBase: String?, inputs: [LoadedInput], threads: Int) throws
+        -> TokenizerSource
+    {
+        switch options.tokenizer {
+        case .model:
+            guard let modelBase else {
+                throw StageFailure(
+                    "tokenizer.source is 'model' but the pipeline has no model (hint: add 'model: { base: <folder> }' "
+                        + "to the pipeline file, or set 'tokenizer: { source: train-bpe }')")
+            }
+            let path = modelBase + "/tokenizer.json"
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw StageFailure(
+                    "\(path): cannot read the model's tokenizer (hint: the model folder needs a Hugging Face "
+                        + "tokenizer.json; or set 'tokenizer: { source: train-bpe }')")
+            }
+            let tokenizer: Tokenizer
+            do { tokenizer = try Tokenizer(json: data) } catch {
+                throw StageFailure("\(path): \(error) (hint: this tokenizer.json uses something the Tokenizers library does not support)")
+            }
+            let bytes = [UInt8](data)
+            return TokenizerSource(tokenizer: tokenizer, bytes: bytes, sha256: SHA256.hex(bytes), kind: "model")
+        case .trainBPE:
+            let bpe = options.bpe
+            let trainer = BPETrainer(
+                vocabSize: bpe.vocabSize, minFrequency: bpe.minFrequency, specialTokens: bpe.specialTokens,
+                addPrefixSpace: bpe.addPrefixSpace, threads: threads)
+            var lines: [String] = []
+            for input in inputs {
+                for record in input.records(in: "train") {
+                    lines.append(record.text)
+                    if let pair = record.pair { lines.append(pair) }
+                }
+            }
+            guard !lines.isEmpty else {
+                throw StageFailure("tokenizer.source is 'train-bpe' but no input has a train split to train on")
+            }
+            let result: BPETrainer.Result
+            do { result = try trainer.train(lines: lines) } catch {
+                throw StageFailure("tokenizer: cannot train a BPE tokenizer: \(error)")
+            }
+            let bytes = Array(result.tokenizerJSON().utf8)
+            let tokenizer: Tokenizer
+            do { tokenizer = try Tokenizer(json: Data(bytes)) } catch {
+                throw StageFailure("tokenizer: the trained tokenizer does not load back: \(error)")
+            }
+            var source = TokenizerSource(tokenizer: tokenizer, bytes: bytes, sha256: SHA256.hex(bytes), kind: "train-bpe")
+            source.trained = [
+                "vocab_size": .int(bpe.vocabSize), "min_frequency": .int(bpe.minFrequency),
+                "special_tokens": .array(bpe.specialTokens.map { .string($0) }),
+                "add_prefix_space": .bool(bpe.addPrefixSpace), "merges": .int(result.merges.count),
+                "unique_words": .int(result.uniqueWords), "training_texts": .int(lines.count),
+            ]
+            return source
+        }
+    }
+}

@@ -1,0 +1,259 @@
+import Datasets
+import Foundation
+import PipelineCore
+import StageKit
+import Testing
+import Tokenizers
+
+/// The tokenize stage plugin, run as a real executable by the engine over small real samples.
+@Suite struct TokenizePluginTests {
+    static let twoTasks = """
+        version: 1
+        seed: 13
+        model: { base: model }
+        data:
+          spam:     { path: data/spam.jsonl, format: jsonl, text: text, label: label }
+          question: { path: data/trec.jsonl, format: jsonl, text: text, label: coarse }
+        stages:
+          tokenize:
+            plugin: tokenize
+            inputs: [spam, question]
+            with: { max_length: 24 }
+        """
+
+    func twoTaskWorkspace() throws -> TokenizeWorkspace {
+        let ws = try TokenizeWorkspace()
+        try ws.addModel()
+        try ws.copy(Fixture.spam, to: "data/spam.jsonl")
+        try ws.copy(Fixture.trec, to: "data/trec.jsonl")
+        try ws.write("p.yaml", Self.twoTasks)
+        return ws
+    }
+
+    @Test func shardsHoldTheLibrarysIdsLabelsAndSeededSplits() async throws {
+        let ws = try twoTaskWorkspace()
+        let outcome = try await ws.run()
+        #expect(outcome.record.status == .succeeded, "\(outcome.stage.error ?? "")")
+        let index = try outcome.index()
+        let tokenizer = try Fixture.minilm(maxLength: 24)
+        let untruncated = try Fixture.minilm(maxLength: nil)
+        for (input, path, field) in [("spam", Fixture.spam, "label"), ("question", Fixture.trec, "coarse")] {
+            let records = try Fixture.records(path, label: field)
+            let vocabulary = Set(records.map { $0.label!.key }).sorted()
+            #expect(index["inputs", input, "labels", "vocabulary"] == .array(vocabulary.map { .string($0) }))
+            #expect(index["inputs", input, "split_source"] == "fractions")
+            let split = StratifiedSplitter.split(records: records, fractions: .standard, seed: 13)
+            for (name, rows) in [("train", split.train), ("validation", split.validation), ("test", split.test)] {
+                let shard = try outcome.shard(input, name)
+                #expect(shard.count == rows.count, "\(input)/\(name)")
+                #expect(shard.contents == [.classLabels])
+                #expect(index["inputs", input, "splits", name, "sequences"] == .int(rows.count))
+                var truncated = 0
+                for (i, row) in rows.enumerated() where i < shard.count {
+                    let expected = try tokenizer.encode(records[row].text).ids.map { UInt32($0) }
+                    #expect(shard.tokens(at: i) == expected, "\(input)/\(name)[\(i)]: \(records[row].text)")
+                    #expect(shard.classLabel(at: i) == Int32(vocabulary.firstIndex(of: records[row].label!.key)!))
+                    if try untruncated.encode(records[row].text).count > 24 { truncated += 1 }
+                }
+                #expect(index["inputs", input, "splits", name, "truncated"] == .int(truncated))
+                var counts: [String: StageKit.JSONValue] = [:]
+                for row in rows { counts[records[row].label!.key] = .int((counts[records[row].label!.key]?.intValue ?? 0) + 1) }
+                #expect(index["inputs", input, "splits", name, "label_counts"] == .object(counts))
+            }
+        }
+        // Some spam rows are longer than 24 tokens: truncation is exercised, and counted.
+        #expect((outcome.stage.summary?["truncated"]?.intValue ?? 0) > 0)
+        // The tokenizer is identified by the SHA-256 of its bytes, as the engine digests model files.
+        let engineDigest = outcome.artifact?.manifest.keyInputs["model"]?["tokenizer.json"]
+        #expect(engineDigest != nil && index["tokenizer", "sha256"] == engineDigest)
+        let copied = try Data(contentsOf: URL(fileURLWithPath: outcome.files + "/tokenizer.json"))
+        #expect(copied == (try Data(contentsOf: URL(fileURLWithPath: Fixture.minilmTokenizer))))
+        #expect(index["token_width"] == 2)
+    }
+
+    @Test func secondRunIsCachedAndOnlyTheTokenizersContentJoinsTheKey() async throws {
+        let ws = try twoTaskWorkspace()
+        let first = try await ws.run()
+        #expect(first.record.executed == ["tokenize"])
+        #expect(try await ws.run().record.executed.isEmpty)
+        // Model weights and configuration do not matter to the tokenize stage.
+        try ws.write("model/config.json", "{\"hidden_size\": 384}\n")
+        try ws.write("model/model.safetensors", "not read by this stage")
+        #expect(try await ws.run().record.executed.isEmpty)
+        // Neither does where the tokenizer lives, only its content.
+        try ws.addModel(at: "elsewhere")
+        try ws.write("p.yaml", Self.twoTasks.replacingOccurrences(of: "base: model", with: "base: elsewhere"))
+        #expect(try await ws.run().record.executed.isEmpty)
+        // Changed tokenizer content re-runs.
+        let original = try String(contentsOfFile: Fixture.minilmTokenizer, encoding: .utf8)
+        let cased = original.replacingOccurrences(of: "\"lowercase\":true", with: "\"lowercase\":false")
+        #expect(cased != original)
+        try ws.write("elsewhere/tokenizer.json", cased)
+        #expect(try await ws.run().record.executed == ["tokenize"])
+    }
+
+    @Test func changingMaxLengthReruns() async throws {
+        let ws = try twoTaskWorkspace()
+        _ = try await ws.run()
+        try ws.write("p.yaml", Self.twoTasks.replacingOccurrences(of: "max_length: 24", with: "max_length: 16"))
+        let rerun = try await ws.run()
+        #expect(rerun.record.executed == ["tokenize"])
+        let shard = try rerun.shard("spam", "train")
+        #expect((0..<shard.count).allSatisfy { shard.length(at: $0) <= 16 })
+        #expect((0..<shard.count).contains { shard.length(at: $0) == 16 })
+        #expect(try rerun.index()["max_length"] == 16)
+    }
+
+    @Test func twoThreadsWriteTheSameBytesAsOne() async throws {
+        let one = try twoTaskWorkspace(), two = try twoTaskWorkspace()
+        let a = try await one.run(threads: 1), b = try await two.run(threads: 2)
+        #expect(a.stage.summary?["threads"] == 1 && b.stage.summary?["threads"] == 2)
+        #expect(a.artifact?.manifest.outputDigest == b.artifact?.manifest.outputDigest)
+    }
+
+    static let badRows = """
+        {"text": "fine row", "label": "ham"}
+        {"text": "another fine row", "label": "spam"}
+        {"text": "unterminated, "label": "ham"}
+        {"text": "a third fine row", "label": "ham"}
+        {"label": "spam"}
+        {"text": "the last fine row", "label": "spam"}
+
+        """
+
+    func badRowWorkspace(onError: String) throws -> TokenizeWorkspace {
+        let ws = try TokenizeWorkspace()
+        try ws.addModel()
+        try ws.write("data/train.jsonl", Self.badRows)
+        try ws.write("data/test.jsonl", "{\"text\": \"a test row\", \"label\": \"ham\"}\n")
+        try ws.write(
+            "p.yaml",
+            """
+            version: 1
+            model: { base: model }
+            data:
+              sms: { path: data/*.jsonl, label: label, on_error: \(onError) }
+            stages:
+              tokenize: { plugin: tokenize, inputs: [sms] }
+            """)
+        return ws
+    }
+
+    @Test func badRowsAreSkippedAndCountedWithTheirLocation() async throws {
+        let ws = try badRowWorkspace(onError: "skip")
+        let outcome = try await ws.run()
+        #expect(outcome.record.status == .succeeded, "\(outcome.stage.error ?? "")")
+        let index = try outcome.index()
+        #expect(index["inputs", "sms", "bad_rows", "skipped"] == 2)
+        let first = index["inputs", "sms", "bad_rows", "first"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(first.count == 2)
+        #expect(first.first?.hasPrefix("train.jsonl:3") == true, "\(first)")
+        #expect(first.last?.hasPrefix("train.jsonl:5") == true && first.last?.contains("missing text field") == true)
+        // Files named train/test keep their split; there is no validation file, so no validation split.
+        #expect(index["inputs", "sms", "split_source"] == "files")
+        #expect(index["inputs", "sms", "split_order"] == ["train", "test"])
+        #expect(try outcome.shard("sms", "train").count == 4)
+        #expect(try outcome.shard("sms", "test").count == 1)
+        #expect(outcome.stage.summary?["inputs"]?["sms"]?["skipped"] == 2)
+        #expect(outcome.stage.metrics["sms/skipped"] == 2)
+        #expect(outcome.stage.metrics["sms/rows"] == 5 && outcome.stage.metrics["rows"] == 5)
+    }
+
+    @Test func aBadRowIsFatalUnlessSkipped() async throws {
+        let ws = try badRowWorkspace(onError: "fail")
+        let outcome = try await ws.run()
+        #expect(outcome.record.status == .failed)
+        let error = outcome.stage.error ?? ""
+        #expect(error.contains("/data/train.jsonl:3"), "\(error)")
+        #expect(error.contains("on_error: skip"), "\(error)")
+        #expect(outcome.artifact == nil)
+    }
+
+    @Test func aTextCorpusIsPackedIntoFullBlocks() async throws {
+        let ws = try TokenizeWorkspace()
+        try ws.addModel()
+        try ws.copy(Fixture.emma, to: "data/emma.txt")
+        try ws.write(
+            "p.yaml",
+            """
+            version: 1
+            seed: 5
+            model: { base: model }
+            data:
+              emma: { path: data/emma.txt, format: text }
+            stages:
+              tokenize:
+                plugin: tokenize
+                inputs: [emma]
+                with: { max_length: 64, splits: { train: 0.5, validation: 0.5, test: 0 } }
+            """)
+        let outcome = try await ws.run()
+        #expect(outcome.record.status == .succeeded, "\(outcome.stage.error ?? "")")
+        let index = try outcome.index()
+        #expect(index["inputs", "emma", "layout"] == "packed")
+        #expect(index["inputs", "emma", "split_order"] == ["train", "validation"])
+        // Documents are runs of non-blank lines; each is encoded with [CLS] … [SEP] and the stream is cut in 64s.
+        var documents: [Record] = []
+        try TextReader(unit: .byParagraph).read(path: Fixture.emma, policy: .fail) { documents.append($0) }
+        let split = StratifiedSplitter.split(
+            records: documents, fractions: try SplitFractions(train: 0.5, validation: 0.5, test: 0), seed: 5)
+        let tokenizer = try Fixture.minilm(maxLength: nil)
+        for (name, rows) in [("train", split.train), ("validation", split.validation)] {
+            let stream = try rows.flatMap { try tokenizer.encode(documents[$0].text).ids.map { UInt32($0) } }
+            let shard = try outcome.shard("emma", name)
+            #expect(shard.contents == [])
+            #expect(shard.allTokens.flatMap { $0 } == stream, "\(name)")
+            #expect((0..<shard.count).dropLast().allSatisfy { shard.length(at: $0) == 64 })
+            #expect(shard.count == (stream.count + 63) / 64)
+            #expect(index["inputs", "emma", "splits", name, "documents"] == .int(rows.count))
+        }
+    }
+
+    @Test func aTrainedBPETokenizerIsStoredAndItsIdsAreInTheShards() async throws {
+        let ws = try TokenizeWorkspace()
+        try ws.copy(Fixture.trec, to: "data/trec.jsonl")
+        try ws.write(
+            "p.yaml",
+            """
+            version: 1
+            data:
+              question: { path: data/trec.jsonl, label: fine }
+            stages:
+              tokenize:
+                plugin: tokenize
+                inputs: [question]
+                with: { tokenizer: { source: train-bpe, vocab_size: 400, min_frequency: 2 } }
+            """)
+        let outcome = try await ws.run()
+        #expect(outcome.record.status == .succeeded, "\(outcome.stage.error ?? "")")
+        let index = try outcome.index()
+        #expect(index["tokenizer", "source"] == "train-bpe")
+        #expect(index["tokenizer", "special_tokens", "<pad>"] == 1)
+        let tokenizer = try Tokenizer(contentsOf: URL(fileURLWithPath: outcome.files + "/tokenizer.json"))
+        #expect(tokenizer.vocabSize <= 400 && tokenizer.vocabSize > 261)
+        let records = try Fixture.records(Fixture.trec, label: "fine")
+        let split = StratifiedSplitter.split(records: records, fractions: .standard, seed: 0)
+        let shard = try outcome.shard("question", "test")
+        #expect(shard.count == split.test.count)
+        for (i, row) in split.test.enumerated() {
+            #expect(shard.tokens(at: i) == (try tokenizer.encode(records[row].text).ids.map { UInt32($0) }))
+        }
+    }
+
+    @Test func aMissingModelTokenizerSaysWhatToDo() async throws {
+        let ws = try TokenizeWorkspace()
+        try ws.copy(Fixture.trec, to: "data/trec.jsonl")
+        try ws.write(
+            "p.yaml",
+            """
+            version: 1
+            data:
+              question: { path: data/trec.jsonl, label: coarse }
+            stages:
+              tokenize: { plugin: tokenize, inputs: [question] }
+            """)
+        let outcome = try await ws.run()
+        #expect(outcome.record.status == .failed)
+        #expect(outcome.stage.error?.contains("source: train-bpe") == true, "\(outcome.stage.error ?? "")")
+    }
+}
