@@ -41,9 +41,13 @@ struct AddedTokenMatcher: Sendable {
     /// Bit k set when some pattern starts with a scalar ≡ k (mod 1024): a cheap pre-check.
     private var firstFilter = [UInt64](repeating: 0, count: 16)
 
-    init(_ tokens: [AddedToken]) {
+    /// `normalizer`: for tokens matched on normalized text, HF matches their normalized form.
+    init(_ tokens: [AddedToken], normalizer: (any Normalizer)? = nil) {
         for t in tokens {
-            patterns.append(t.content.scalarValues)
+            var content = NormalizedString(t.content)
+            normalizer?.normalize(&content)
+            guard !content.scalars.isEmpty else { continue }
+            patterns.append(content.scalars)
             self.tokens.append(t)
         }
         for (i, p) in patterns.enumerated() {

@@ -32,7 +32,7 @@ public struct Tokenizer: Sendable {
         self.padding = padding
         self.addedTokens = addedTokens
         rawMatcher = AddedTokenMatcher(addedTokens.filter { !$0.normalized })
-        normalizedMatcher = AddedTokenMatcher(addedTokens.filter { $0.normalized })
+        normalizedMatcher = AddedTokenMatcher(addedTokens.filter { $0.normalized }, normalizer: normalizer)
         addedById = Dictionary(addedTokens.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         addedByContent = Dictionary(addedTokens.map { ($0.content, $0.id) }, uniquingKeysWith: { a, _ in a })
         var size = addedTokens.map { $0.id + 1 }.max() ?? 0
@@ -40,7 +40,11 @@ public struct Tokenizer: Sendable {
         size = max(size, model.vocabSize)
         var table = [String](repeating: "", count: size)
         for id in 0..<size { table[id] = model.idToToken(id) ?? "" }
-        for t in addedTokens { table[t.id] = t.content }
+        for t in addedTokens {
+            var content = NormalizedString(t.content)
+            if t.normalized { normalizer?.normalize(&content) }
+            table[t.id] = content.string
+        }
         vocabulary = TokenVocabulary(table)
     }
 
@@ -73,7 +77,11 @@ public struct Tokenizer: Sendable {
 
     public func tokenToId(_ token: String) -> Int? { addedByContent[token] ?? model.tokenToId(token) }
 
-    public func idToToken(_ id: Int) -> String? { addedById[id]?.content ?? model.idToToken(id) }
+    /// Token text; an added token matched on normalized text reads as its normalized form (as in HF).
+    public func idToToken(_ id: Int) -> String? {
+        if addedById[id] != nil { return vocabulary.token(id) }
+        return model.idToToken(id)
+    }
 
     /// Model vocabulary plus added tokens that are not in it.
     public var vocabSize: Int {
@@ -233,7 +241,7 @@ public struct Tokenizer: Sendable {
         for id in ids {
             if let added = addedById[id] {
                 if skipSpecialTokens && added.special { continue }
-                tokens.append(added.content)
+                tokens.append(vocabulary.token(id))
             } else if let t = model.idToToken(id) {
                 tokens.append(t)
             }

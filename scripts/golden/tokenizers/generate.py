@@ -131,16 +131,21 @@ def main():
     # 3b. A Llama-3-style variant of that BPE: regex Split + ByteLevel without regex, ignore_merges, a template.
     #     Only the changed sections are stored (hf-bpe-variant-patch.json); the test applies them to hf-bpe-tokenizer.json.
     from components import LLAMA3
-    from tokenizers import Regex
+    from tokenizers import AddedToken, Regex
     variant = json.loads(hf.to_str())
     var_tok = Tokenizer.from_str(json.dumps(variant))
     var_tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(LLAMA3), "isolated"),
                                                      pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
-    var_tok.normalizer = None
+    var_tok.normalizer = normalizers.Lowercase()
     var_tok.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>", pair="<s> $A </s> $B:1 </s>:1",
         special_tokens=[("<s>", hf.token_to_id("<s>")), ("</s>", hf.token_to_id("</s>"))])
-    patch = {k: v for k, v in json.loads(var_tok.to_str()).items() if k in ("normalizer", "pre_tokenizer", "post_processor")}
+    # Added tokens of every kind: matched on normalized text, lstrip/rstrip, single_word, non-special.
+    var_tok.add_tokens([AddedToken("Zürich", normalized=True), AddedToken("<|endoftext|>", lstrip=True, rstrip=True),
+                        AddedToken("ab", single_word=True, normalized=False), AddedToken("ǅemal", normalized=True)])
+    var_tok.add_special_tokens([AddedToken("[MASK]", lstrip=True, normalized=False)])
+    patch = {k: v for k, v in json.loads(var_tok.to_str()).items()
+             if k in ("normalizer", "pre_tokenizer", "post_processor", "added_tokens")}
     patch["model.ignore_merges"] = True
     model = json.loads(var_tok.to_str())
     model["model"]["ignore_merges"] = True
@@ -148,7 +153,8 @@ def main():
     with open(os.path.join(FIX, "hf-bpe-variant-patch.json"), "w", encoding="utf-8") as f:
         json.dump(dict(HEADER, patch=patch), f, ensure_ascii=False, indent=1)
     write_golden(var_tok, os.path.join(FIX, "hf-bpe-variant-golden.jsonl"), cases,
-                 "hf-bpe-tokenizer.json patched with hf-bpe-variant-patch.json (Llama-3-style split, ignore_merges)", step=3)
+                 "hf-bpe-tokenizer.json patched with hf-bpe-variant-patch.json (Llama-3-style split, ignore_merges, added tokens)",
+                 step=3)
 
     # 4. OUR trainer on the same corpus; HF loads the result and encodes the lines.
     ours_path = os.path.join(FIX, "ours-bpe-tokenizer.json")
