@@ -82,6 +82,7 @@ enum ModelFactory {
         switch type {
         case "WordPiece": return try WordPieceModel(node)
         case "BPE": return try BPEModel(node)
+        case "WordLevel": return try WordLevelModel(node)
         default: throw TokenizerError(.unsupported, path: node["type"].path, "unsupported \"\(type)\"")
         }
     }

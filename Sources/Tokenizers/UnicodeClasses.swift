@@ -109,15 +109,16 @@ enum UnicodeClasses {
         return category(c) == .nonspacingMark
     }
 
-    /// Oniguruma `\w`: letters, marks, decimal numbers, connector punctuation.
+    /// Oniguruma `\w` (Unicode TR18): Alphabetic, marks, decimal numbers, connector
+    /// punctuation and Join_Control (so ZWJ in emoji sequences is a word character).
     @inline(__always)
     static func isWord(_ c: UInt32) -> Bool {
         if c < 0x80 { return inMask(letterMask, c) || inMask(numberMask, c) || c == 0x5F }
-        switch category(c) {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-            .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .letterNumber,
-            .connectorPunctuation:
-            return true
+        if c == 0x200C || c == 0x200D { return true }
+        guard let s = Unicode.Scalar(c) else { return false }
+        if s.properties.isAlphabetic { return true }
+        switch s.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: return true
         default: return false
         }
     }

@@ -40,6 +40,13 @@ import Testing
         #expect(mismatches == 0)
     }
 
+    @Test func hfTrainedWordLevelMatchesHF() throws {
+        let tok = try Fixtures.tokenizer("hf-wordlevel-tokenizer.json")
+        let (checked, mismatches) = try Fixtures.compare(tok, golden: "hf-wordlevel-golden.jsonl")
+        #expect(checked > 300)
+        #expect(mismatches == 0)
+    }
+
     @Test func miniLMPaddingAndMasksMatchHF() throws {
         let tok = try Fixtures.tokenizer("minilm-tokenizer.json")
         #expect(tok.padding?.strategy == .fixed(128))

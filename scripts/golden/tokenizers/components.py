@@ -8,7 +8,7 @@ INPUTS = [
     "中文分词 and 日本語", "don't stop-believing; it's 3.14 or 1,000,000", "tabs\tand\nnewlines\r\n here",
     "emoji 🙂👍🏽 flags 🇫🇷", "ＦＵＬＬ width ｶﾀｶﾅ", "control\x00chars\x07here\u200bzero", "a--b__c..d", "123abc456 7 89",
     "İstanbul STRASSE Straße", "   ", "", "x", "'s 'll 'RE", "https://example.com/a?b=c", "▁already▁spaced",
-    "ab ab abab", "nbsp\u00a0ideographic\u3000thin\u2009space", "Привет мир", "مرحبا", "a\u0308\u0301 o\u0323\u0302",
+    "ab ab abab", "👨\u200d👩\u200d👧 Ⓐⓑ x_y ǅ\u0345 ⅷx", "nbsp\u00a0ideographic\u3000thin\u2009space", "Привет мир", "مرحبا", "a\u0308\u0301 o\u0323\u0302",
 ]
 
 NORMALIZERS = [

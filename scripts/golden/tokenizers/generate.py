@@ -156,6 +156,17 @@ def main():
                  "hf-bpe-tokenizer.json patched with hf-bpe-variant-patch.json (Llama-3-style split, ignore_merges, added tokens)",
                  step=3)
 
+    # 3c. A WordLevel tokenizer trained by HF (NFKC + lowercase, Whitespace, no decoder).
+    wl = Tokenizer(models.WordLevel(unk_token="[UNK]"))
+    wl.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+    wl.pre_tokenizer = pre_tokenizers.Whitespace()
+    wl.train([corpus_path], trainers.WordLevelTrainer(vocab_size=600, special_tokens=["[UNK]", "[CLS]", "[SEP]"],
+                                                      show_progress=False))
+    wl.post_processor = processors.BertProcessing(("[SEP]", wl.token_to_id("[SEP]")), ("[CLS]", wl.token_to_id("[CLS]")))
+    wl.save(os.path.join(FIX, "hf-wordlevel-tokenizer.json"))
+    wl = Tokenizer.from_file(os.path.join(FIX, "hf-wordlevel-tokenizer.json"))
+    write_golden(wl, os.path.join(FIX, "hf-wordlevel-golden.jsonl"), cases, "WordLevel trained by HF, BertProcessing", step=5)
+
     # 4. OUR trainer on the same corpus; HF loads the result and encodes the lines.
     ours_path = os.path.join(FIX, "ours-bpe-tokenizer.json")
     subprocess.run([bench, "train", corpus_path, ours_path, "--vocab-size", "2000", "--min-frequency", "2",
