@@ -52,11 +52,17 @@ do {
         let result = try trainer.train(corpus: corpus)
         let t1 = now()
         try Data(result.tokenizerJSON().utf8).write(to: URL(fileURLWithPath: args[2]))
-        FileHandle.standardError.write(Data(String(format: "trained %d tokens (%d merges, %d unique words) in %.3f s\n",
-                                                   result.vocab.count, result.merges.count, result.uniqueWords, t1 - t0).utf8))
+        FileHandle.standardError.write(
+            Data(
+                String(
+                    format: "trained %d tokens (%d merges, %d unique words) in %.3f s\n",
+                    result.vocab.count, result.merges.count, result.uniqueWords, t1 - t0
+                ).utf8))
 
     case "bench-encode":
-        guard args.count >= 3 else { fail("usage: tokenizers-bench bench-encode TOKENIZER.json CORPUS --threads N --reps R") }
+        guard args.count >= 3 else {
+            fail("usage: tokenizers-bench bench-encode TOKENIZER.json CORPUS --threads N --reps R")
+        }
         var tok = try Tokenizer(contentsOf: URL(fileURLWithPath: args[1]))
         tok.padding = nil
         tok.truncation = nil
@@ -72,8 +78,10 @@ do {
             encodings = try tok.encodeBatch(lines, threads: threads)
             let t1 = now()
             totalTokens = encodings.reduce(0) { $0 + $1.count }
-            print(String(format: "rep %d: %.3f s, %.2f MB/s, %.2f M tokens/s", r, t1 - t0, Double(bytes) / 1e6 / (t1 - t0),
-                         Double(totalTokens) / 1e6 / (t1 - t0)))
+            print(
+                String(
+                    format: "rep %d: %.3f s, %.2f MB/s, %.2f M tokens/s", r, t1 - t0, Double(bytes) / 1e6 / (t1 - t0),
+                    Double(totalTokens) / 1e6 / (t1 - t0)))
         }
         print("lines \(lines.count) bytes \(bytes) tokens \(totalTokens)")
         if let out = option(args, "--ids-out") {
@@ -88,7 +96,9 @@ do {
         }
 
     case "bench-train":
-        guard args.count >= 2 else { fail("usage: tokenizers-bench bench-train CORPUS --vocab-size N --threads N --reps R") }
+        guard args.count >= 2 else {
+            fail("usage: tokenizers-bench bench-train CORPUS --vocab-size N --threads N --reps R")
+        }
         let corpus = try [UInt8](Data(contentsOf: URL(fileURLWithPath: args[1])))
         let trainer = BPETrainer(
             vocabSize: Int(option(args, "--vocab-size") ?? "8192") ?? 8192,

@@ -48,9 +48,11 @@ public struct BPEModel: TokenizerModel {
             path: mergesNode.path)
     }
 
-    public init(vocab: [(String, Int)], merges: [(String, String)], unkToken: String? = nil,
-                continuingSubwordPrefix: String? = nil, endOfWordSuffix: String? = nil, fuseUnk: Bool = false,
-                byteFallback: Bool = false, ignoreMerges: Bool = false, path: String = "model.merges") throws {
+    public init(
+        vocab: [(String, Int)], merges: [(String, String)], unkToken: String? = nil,
+        continuingSubwordPrefix: String? = nil, endOfWordSuffix: String? = nil, fuseUnk: Bool = false,
+        byteFallback: Bool = false, ignoreMerges: Bool = false, path: String = "model.merges"
+    ) throws {
         self.unkToken = unkToken
         self.continuingSubwordPrefix = continuingSubwordPrefix
         self.endOfWordSuffix = endOfWordSuffix
@@ -70,12 +72,19 @@ public struct BPEModel: TokenizerModel {
         var mt = MergeTable(capacity: merges.count)
         let prefixLength = continuingSubwordPrefix?.unicodeScalars.count ?? 0
         for (rank, (a, b)) in merges.enumerated() {
-            guard let ia = ids[a] else { throw TokenizerError(.invalid, path: "\(path)[\(rank)]", "token \"\(a)\" is not in the vocab") }
-            guard let ib = ids[b] else { throw TokenizerError(.invalid, path: "\(path)[\(rank)]", "token \"\(b)\" is not in the vocab") }
+            guard let ia = ids[a] else {
+                throw TokenizerError(.invalid, path: "\(path)[\(rank)]", "token \"\(a)\" is not in the vocab")
+            }
+            guard let ib = ids[b] else {
+                throw TokenizerError(.invalid, path: "\(path)[\(rank)]", "token \"\(b)\" is not in the vocab")
+            }
             // With a continuing prefix, the right part loses its prefix when merged (HF semantics).
-            let merged = prefixLength > 0 && b.scalarsHavePrefix(continuingSubwordPrefix!) ? a + String(b.unicodeScalars.dropFirst(prefixLength)) : a + b
+            let merged =
+                prefixLength > 0 && b.scalarsHavePrefix(continuingSubwordPrefix!)
+                ? a + String(b.unicodeScalars.dropFirst(prefixLength)) : a + b
             guard let im = ids[merged] else {
-                throw TokenizerError(.invalid, path: "\(path)[\(rank)]", "merged token \"\(merged)\" is not in the vocab")
+                throw TokenizerError(
+                    .invalid, path: "\(path)[\(rank)]", "merged token \"\(merged)\" is not in the vocab")
             }
             mt.insert(Int32(ia), Int32(ib), rank: Int32(rank), newId: Int32(im))
         }
@@ -116,8 +125,10 @@ public struct BPEModel: TokenizerModel {
         return vocab.lookup(key)
     }
 
-    public func tokenize(_ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: inout [ModelToken],
-                         cache: inout WordCache) {
+    public func tokenize(
+        _ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: inout [ModelToken],
+        cache: inout WordCache
+    ) {
         if cache.lookup(s, range, into: &out) { return }
         let from = out.count
         tokenize(s, range, into: &out)
@@ -182,13 +193,19 @@ public struct BPEModel: TokenizerModel {
     private func mergeAll(_ ids: inout [Int32], _ starts: inout [Int32], _ ends: inout [Int32]) {
         let n = ids.count
         if n < 2 { return }
-        var next = [Int32](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = Int32(i + 1) }; c = n }
-        var prev = [Int32](unsafeUninitializedCapacity: n) { b, c in for i in 0..<n { b[i] = Int32(i - 1) }; c = n }
+        var next = [Int32](unsafeUninitializedCapacity: n) { b, c in
+            for i in 0..<n { b[i] = Int32(i + 1) }; c = n
+        }
+        var prev = [Int32](unsafeUninitializedCapacity: n) { b, c in
+            for i in 0..<n { b[i] = Int32(i - 1) }; c = n
+        }
         next[n - 1] = -1
         var heap = MinHeap()
         heap.reserve(n)
         for i in 0..<(n - 1) {
-            if let v = merges.lookup(ids[i], ids[i + 1]) { heap.push(v >> 32, pos: i, newId: Int32(truncatingIfNeeded: v)) }
+            if let v = merges.lookup(ids[i], ids[i + 1]) {
+                heap.push(v >> 32, pos: i, newId: Int32(truncatingIfNeeded: v))
+            }
         }
         while let top = heap.pop() {
             let pos = top.pos

@@ -17,8 +17,10 @@ public struct BPETrainer: Sendable {
     /// Threads used to count words.
     public var threads: Int
 
-    public init(vocabSize: Int = 8192, minFrequency: Int = 2, specialTokens: [String] = [], addPrefixSpace: Bool = false,
-                threads: Int = 2) {
+    public init(
+        vocabSize: Int = 8192, minFrequency: Int = 2, specialTokens: [String] = [], addPrefixSpace: Bool = false,
+        threads: Int = 2
+    ) {
         self.vocabSize = vocabSize
         self.minFrequency = minFrequency
         self.specialTokens = specialTokens
@@ -40,17 +42,22 @@ public struct BPETrainer: Sendable {
         public func tokenizerJSON() -> String {
             var added: [JSONValue] = []
             for (i, s) in specialTokens.enumerated() {
-                added.append(.object([
-                    ("id", .number(Double(i))), ("content", .string(s)), ("single_word", .bool(false)),
-                    ("lstrip", .bool(false)), ("rstrip", .bool(false)), ("normalized", .bool(false)), ("special", .bool(true)),
-                ]))
+                added.append(
+                    .object([
+                        ("id", .number(Double(i))), ("content", .string(s)), ("single_word", .bool(false)),
+                        ("lstrip", .bool(false)), ("rstrip", .bool(false)), ("normalized", .bool(false)),
+                        ("special", .bool(true)),
+                    ]))
             }
             func byteLevel(_ prefix: Bool) -> JSONValue {
-                .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(prefix)), ("trim_offsets", .bool(true)),
-                         ("use_regex", .bool(true))])
+                .object([
+                    ("type", .string("ByteLevel")), ("add_prefix_space", .bool(prefix)), ("trim_offsets", .bool(true)),
+                    ("use_regex", .bool(true)),
+                ])
             }
             let model: JSONValue = .object([
-                ("type", .string("BPE")), ("dropout", .null), ("unk_token", .null), ("continuing_subword_prefix", .null),
+                ("type", .string("BPE")), ("dropout", .null), ("unk_token", .null),
+                ("continuing_subword_prefix", .null),
                 ("end_of_word_suffix", .null), ("fuse_unk", .bool(false)), ("byte_fallback", .bool(false)),
                 ("ignore_merges", .bool(false)),
                 ("vocab", .object(vocab.enumerated().map { ($0.element, .number(Double($0.offset))) })),
@@ -58,7 +65,8 @@ public struct BPETrainer: Sendable {
             ])
             let root: JSONValue = .object([
                 ("version", .string("1.0")), ("truncation", .null), ("padding", .null), ("added_tokens", .array(added)),
-                ("normalizer", .null), ("pre_tokenizer", byteLevel(addPrefixSpace)), ("post_processor", byteLevel(addPrefixSpace)),
+                ("normalizer", .null), ("pre_tokenizer", byteLevel(addPrefixSpace)),
+                ("post_processor", byteLevel(addPrefixSpace)),
                 ("decoder", byteLevel(addPrefixSpace)), ("model", model),
             ])
             return JSONWriter.write(root, pretty: true) + "\n"
@@ -74,8 +82,9 @@ public struct BPETrainer: Sendable {
     /// one sequence. Invalid UTF-8 is decoded with replacement characters.
     public func train(corpus: [UInt8]) throws -> Result {
         guard vocabSize > specialTokens.count + 256 else {
-            throw TokenizerError(.invalid, path: "vocab_size",
-                                 "vocab size \(vocabSize) leaves no room for merges (\(specialTokens.count) special tokens + 256 bytes)")
+            throw TokenizerError(
+                .invalid, path: "vocab_size",
+                "vocab size \(vocabSize) leaves no room for merges (\(specialTokens.count) special tokens + 256 bytes)")
         }
         let counter = countWords(corpus)
         return merge(counter)
@@ -112,8 +121,9 @@ public struct BPETrainer: Sendable {
                 nonisolated(unsafe) let out = out
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     var counter = ByteKeyCounter(capacity: 1 << 16)
-                    Self.countWords(UnsafeBufferPointer(rebasing: c[chunks[w]..<chunks[w + 1]]), addPrefixSpace: addPrefix,
-                                    into: &counter)
+                    Self.countWords(
+                        UnsafeBufferPointer(rebasing: c[chunks[w]..<chunks[w + 1]]), addPrefixSpace: addPrefix,
+                        into: &counter)
                     out[w] = counter
                 }
             }
@@ -123,7 +133,8 @@ public struct BPETrainer: Sendable {
         return total
     }
 
-    static func countWords(_ text: UnsafeBufferPointer<UInt8>, addPrefixSpace: Bool, into counter: inout ByteKeyCounter) {
+    static func countWords(_ text: UnsafeBufferPointer<UInt8>, addPrefixSpace: Bool, into counter: inout ByteKeyCounter)
+    {
         var scalars: [UInt32] = []
         var scratch: [UInt8] = []
         var i = 0
@@ -268,8 +279,10 @@ public struct BPETrainer: Sendable {
         for (key, pos) in where0 {
             let c = pairCounts[key]!
             if c > 0 {
-                heap.push(HeapEntry(count: c, a: Int32(truncatingIfNeeded: key >> 32), b: Int32(truncatingIfNeeded: key),
-                                    pos: Int32(positions.count)))
+                heap.push(
+                    HeapEntry(
+                        count: c, a: Int32(truncatingIfNeeded: key >> 32), b: Int32(truncatingIfNeeded: key),
+                        pos: Int32(positions.count)))
                 positions.append(pos)
             }
         }
@@ -338,17 +351,20 @@ public struct BPETrainer: Sendable {
             for (k, pos) in whereToUpdate {
                 let c = pairCounts[k] ?? 0
                 if c > 0 {
-                    heap.push(HeapEntry(count: c, a: Int32(truncatingIfNeeded: k >> 32), b: Int32(truncatingIfNeeded: k),
-                                        pos: Int32(positions.count)))
+                    heap.push(
+                        HeapEntry(
+                            count: c, a: Int32(truncatingIfNeeded: k >> 32), b: Int32(truncatingIfNeeded: k),
+                            pos: Int32(positions.count)))
                     positions.append(pos)
                 }
             }
             whereToUpdate.removeAll(keepingCapacity: true)
         }
 
-        return Result(vocab: vocabStrings, merges: merges.map { (vocabStrings[Int($0.0)], vocabStrings[Int($0.1)]) },
-                      specialTokens: Array(vocabStrings.prefix(specialSet.count)), addPrefixSpace: addPrefixSpace,
-                      uniqueWords: nWords)
+        return Result(
+            vocab: vocabStrings, merges: merges.map { (vocabStrings[Int($0.0)], vocabStrings[Int($0.1)]) },
+            specialTokens: Array(vocabStrings.prefix(specialSet.count)), addPrefixSpace: addPrefixSpace,
+            uniqueWords: nWords)
     }
 }
 

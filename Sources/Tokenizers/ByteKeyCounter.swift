@@ -74,7 +74,9 @@ struct ByteKeyCounter {
     mutating func merge(_ other: ByteKeyCounter) {
         other.arena.withUnsafeBufferPointer { a in
             for i in 0..<other.counts.count {
-                add(UnsafeBufferPointer(rebasing: a[other.keyStart[i]..<(other.keyStart[i] + Int(other.keyLength[i]))]), other.counts[i])
+                add(
+                    UnsafeBufferPointer(rebasing: a[other.keyStart[i]..<(other.keyStart[i] + Int(other.keyLength[i]))]),
+                    other.counts[i])
             }
         }
     }

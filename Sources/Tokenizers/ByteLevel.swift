@@ -75,7 +75,8 @@ enum ByteLevel {
             if d == 0x73 || d == 0x74 || d == 0x6D || d == 0x64 { return i + 2 }  // s t m d
             if i + 2 < hi {
                 let e = s[i + 2]
-                if (d == 0x72 && e == 0x65) || (d == 0x76 && e == 0x65) || (d == 0x6C && e == 0x6C) { return i + 3 }  // re ve ll
+                // re ve ll
+                if (d == 0x72 && e == 0x65) || (d == 0x76 && e == 0x65) || (d == 0x6C && e == 0x6C) { return i + 3 }
             }
         }
         var j = i

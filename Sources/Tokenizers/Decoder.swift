@@ -13,7 +13,8 @@ enum DecoderFactory {
         let type = try node.typeName()
         switch type {
         case "WordPiece":
-            return WordPieceDecoder(prefix: try node.string("prefix", default: "##")!, cleanup: try node.bool("cleanup", default: true))
+            return WordPieceDecoder(
+                prefix: try node.string("prefix", default: "##")!, cleanup: try node.bool("cleanup", default: true))
         case "ByteLevel": return ByteLevelDecoder()
         case "BPEDecoder": return BPEDecoder(suffix: try node.string("suffix", default: "</w>")!)
         case "Metaspace":
@@ -26,10 +27,12 @@ enum DecoderFactory {
             guard pattern.has("String") else {
                 throw TokenizerError(.unsupported, path: pattern.path, "only String patterns are supported")
             }
-            return ReplaceDecoder(pattern: try pattern["String"].string(), content: try node.required("content").string())
+            return ReplaceDecoder(
+                pattern: try pattern["String"].string(), content: try node.required("content").string())
         case "Strip":
-            return StripDecoder(content: try node.required("content").string(), start: try node.int("start", default: 0)!,
-                                stop: try node.int("stop", default: 0)!)
+            return StripDecoder(
+                content: try node.required("content").string(), start: try node.int("start", default: 0)!,
+                stop: try node.int("stop", default: 0)!)
         case "Fuse": return FuseDecoder()
         case "ByteFallback": return ByteFallbackDecoder()
         case "Sequence":
@@ -63,7 +66,9 @@ public struct WordPieceDecoder: Decoder {
     static func cleanup(_ s: String) -> String {
         guard s.contains(" ") else { return s }
         return s.replacingAll(" .", ".").replacingAll(" ?", "?").replacingAll(" !", "!").replacingAll(" ,", ",")
-            .replacingAll(" ' ", "'").replacingAll(" n't", "n't").replacingAll(" 'm", "'m").replacingAll(" do not", " don't")
+            .replacingAll(" ' ", "'").replacingAll(" n't", "n't").replacingAll(" 'm", "'m").replacingAll(
+                " do not", " don't"
+            )
             .replacingAll(" 's", "'s").replacingAll(" 've", "'ve").replacingAll(" 're", "'re")
     }
 }
@@ -153,7 +158,8 @@ public struct ByteFallbackDecoder: Decoder {
         for t in tokens {
             let u = Array(t.utf8)
             if u.count == 6, u[0] == 0x3C, u[1] == 0x30, u[2] == 0x78, u[5] == 0x3E,
-                let b = UInt8(String(decoding: u[3..<5], as: UTF8.self), radix: 16) {
+                let b = UInt8(String(decoding: u[3..<5], as: UTF8.self), radix: 16)
+            {
                 pending.append(b)
             } else {
                 flush()

@@ -61,13 +61,16 @@ public struct Encoding: Sendable, Equatable {
 
     @inline(__always)
     mutating func append(id: Int, offset: Offset, typeId: Int, special: Bool, sequence: Int?) {
-        items.append(Item(id: Int32(id), typeId: Int32(typeId), start: Int32(offset.start), end: Int32(offset.end),
-                          sequence: Int8(sequence ?? -1), special: special, attention: true))
+        items.append(
+            Item(
+                id: Int32(id), typeId: Int32(typeId), start: Int32(offset.start), end: Int32(offset.end),
+                sequence: Int8(sequence ?? -1), special: special, attention: true))
     }
 
     @inline(__always)
     mutating func append(id: Int32, start: Int32, end: Int32, typeId: Int32, sequence: Int8) {
-        items.append(Item(id: id, typeId: typeId, start: start, end: end, sequence: sequence, special: false, attention: true))
+        items.append(
+            Item(id: id, typeId: typeId, start: start, end: end, sequence: sequence, special: false, attention: true))
     }
 
     mutating func append(contentsOf other: Encoding) {
@@ -99,7 +102,8 @@ public struct Encoding: Sendable, Equatable {
 
     mutating func pad(to n: Int, id: Int, typeId: Int, left: Bool) {
         guard count < n else { return }
-        let pad = Item(id: Int32(id), typeId: Int32(typeId), start: 0, end: 0, sequence: -1, special: true, attention: false)
+        let pad = Item(
+            id: Int32(id), typeId: Int32(typeId), start: 0, end: 0, sequence: -1, special: true, attention: false)
         if left {
             items.insert(contentsOf: repeatElement(pad, count: n - count), at: 0)
         } else {

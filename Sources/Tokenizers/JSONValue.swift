@@ -102,7 +102,8 @@ struct JSONNode {
 
     func typeError(_ expected: String) -> TokenizerError {
         if isNull { return TokenizerError(.missing, path: path, "expected \(expected), found nothing") }
-        return TokenizerError(.malformed, path: path, "expected \(expected), found \(value.map(Self.describe) ?? "nothing")")
+        return TokenizerError(
+            .malformed, path: path, "expected \(expected), found \(value.map(Self.describe) ?? "nothing")")
     }
 
     func invalid(_ message: String) -> TokenizerError { TokenizerError(.invalid, path: path, message) }
@@ -200,7 +201,11 @@ struct JSONParser {
             let c = bytes[i]
             if (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".")
                 || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
-            { i += 1 } else { break }
+            {
+                i += 1
+            } else {
+                break
+            }
         }
         guard i > start, let d = Double(String(decoding: bytes[start..<i], as: UTF8.self)) else {
             i = start

@@ -15,7 +15,9 @@ struct MergeTable: Sendable {
     }
 
     @inline(__always)
-    static func key(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b)) }
+    static func key(_ a: Int32, _ b: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))
+    }
 
     @inline(__always)
     private static func slot(_ k: UInt64, _ mask: Int) -> Int {
@@ -42,8 +44,9 @@ struct MergeTable: Sendable {
         var bigger = MergeTable(capacity: mask + 1)
         for s in 0...mask where keys[s] != Self.empty {
             let v = values[s]
-            bigger.insert(Int32(truncatingIfNeeded: keys[s] >> 32), Int32(truncatingIfNeeded: keys[s]),
-                          rank: Int32(truncatingIfNeeded: v >> 32), newId: Int32(truncatingIfNeeded: v))
+            bigger.insert(
+                Int32(truncatingIfNeeded: keys[s] >> 32), Int32(truncatingIfNeeded: keys[s]),
+                rank: Int32(truncatingIfNeeded: v >> 32), newId: Int32(truncatingIfNeeded: v))
         }
         self = bigger
     }

@@ -24,12 +24,14 @@ enum NormalizerFactory {
         case "NFKC": return UnicodeNormalizer(form: .nfkc)
         case "NFKD": return UnicodeNormalizer(form: .nfkd)
         case "Strip":
-            return StripNormalizer(left: try node.bool("strip_left", default: true), right: try node.bool("strip_right", default: true))
+            return StripNormalizer(
+                left: try node.bool("strip_left", default: true), right: try node.bool("strip_right", default: true))
         case "Prepend":
             return PrependNormalizer(prefix: try node.required("prepend").string().scalarValues)
         case "Replace":
             return ReplaceNormalizer(
-                pattern: try ScalarPattern(node.required("pattern")), content: try node.required("content").string().scalarValues)
+                pattern: try ScalarPattern(node.required("pattern")),
+                content: try node.required("content").string().scalarValues)
         case "Sequence":
             let items = try node.required("normalizers").array()
             return SequenceNormalizer(normalizers: try items.map(make))
@@ -48,7 +50,9 @@ public struct BertNormalizer: Normalizer {
     public var stripAccents: Bool?
     public var lowercase: Bool
 
-    public init(cleanText: Bool = true, handleChineseChars: Bool = true, stripAccents: Bool? = nil, lowercase: Bool = true) {
+    public init(
+        cleanText: Bool = true, handleChineseChars: Bool = true, stripAccents: Bool? = nil, lowercase: Bool = true
+    ) {
         self.cleanText = cleanText
         self.handleChineseChars = handleChineseChars
         self.stripAccents = stripAccents
@@ -90,7 +94,9 @@ public struct BertNormalizer: Normalizer {
             return
         }
         if cleanText {
-            text.filter { c in !(c == 0 || c == 0xFFFD || (UnicodeClasses.isOther(c) && c != 0x09 && c != 0x0A && c != 0x0D)) }
+            text.filter { c in
+                !(c == 0 || c == 0xFFFD || (UnicodeClasses.isOther(c) && c != 0x09 && c != 0x0A && c != 0x0D))
+            }
             text.transform { c, emit in emit(UnicodeClasses.isWhitespace(c) ? 0x20 : c) }
         }
         if handleChineseChars {

@@ -33,7 +33,8 @@ enum ScalarPattern: Sendable {
             do {
                 self = .regex(RegexBox(try NSRegularExpression(pattern: source, options: [])))
             } catch {
-                throw TokenizerError(.invalid, path: node["Regex"].path, "invalid regular expression: \(error.localizedDescription)")
+                throw TokenizerError(
+                    .invalid, path: node["Regex"].path, "invalid regular expression: \(error.localizedDescription)")
             }
         } else {
             throw TokenizerError(.malformed, path: node.path, "expected {\"String\": ...} or {\"Regex\": ...}")

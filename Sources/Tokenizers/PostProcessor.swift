@@ -76,7 +76,8 @@ public struct TemplateProcessing: PostProcessor {
         func r(_ pieces: [Piece]) -> [Resolved] {
             pieces.map { p in
                 switch p {
-                case .sequence(let isB, let typeId): return Resolved(isSequence: true, isB: isB, typeId: typeId, ids: [])
+                case .sequence(let isB, let typeId):
+                    return Resolved(isSequence: true, isB: isB, typeId: typeId, ids: [])
                 case .special(let id, let typeId):
                     return Resolved(isSequence: false, isB: false, typeId: typeId, ids: specialTokens[id]?.ids ?? [])
                 }
@@ -89,9 +90,13 @@ public struct TemplateProcessing: PostProcessor {
     static func bert(cls: String, clsId: Int, sep: String, sepId: Int) -> TemplateProcessing {
         TemplateProcessing(
             single: [.special(id: cls, typeId: 0), .sequence(isB: false, typeId: 0), .special(id: sep, typeId: 0)],
-            pair: [.special(id: cls, typeId: 0), .sequence(isB: false, typeId: 0), .special(id: sep, typeId: 0),
-                   .sequence(isB: true, typeId: 1), .special(id: sep, typeId: 1)],
-            specialTokens: [cls: SpecialToken(ids: [clsId], tokens: [cls]), sep: SpecialToken(ids: [sepId], tokens: [sep])])
+            pair: [
+                .special(id: cls, typeId: 0), .sequence(isB: false, typeId: 0), .special(id: sep, typeId: 0),
+                .sequence(isB: true, typeId: 1), .special(id: sep, typeId: 1),
+            ],
+            specialTokens: [
+                cls: SpecialToken(ids: [clsId], tokens: [cls]), sep: SpecialToken(ids: [sepId], tokens: [sep]),
+            ])
     }
 
     init(_ node: JSONNode) throws {

@@ -90,7 +90,9 @@ public struct WhitespacePreTokenizer: PreTokenizer {
                     i += 1
                 } else {
                     let st = i
-                    while i < range.upperBound, !UnicodeClasses.isWord(s[i]), !UnicodeClasses.isWhitespace(s[i]) { i += 1 }
+                    while i < range.upperBound, !UnicodeClasses.isWord(s[i]), !UnicodeClasses.isWhitespace(s[i]) {
+                        i += 1
+                    }
                     out.append(st..<i)
                 }
             }
@@ -131,7 +133,8 @@ public struct DigitsPreTokenizer: PreTokenizer {
     public func preTokenize(_ p: inout PreTokenizedString) {
         p.split { s, range, out in
             let matches = range.filter { UnicodeClasses.isNumber(s[$0]) }.map { $0..<($0 + 1) }
-            (individualDigits ? SplitDelimiterBehavior.isolated : .contiguous).apply(matches: matches, in: range, into: &out)
+            (individualDigits ? SplitDelimiterBehavior.isolated : .contiguous).apply(
+                matches: matches, in: range, into: &out)
         }
     }
 }
@@ -185,7 +188,8 @@ public struct MetaspacePreTokenizer: PreTokenizer {
         var newPieces: [Range<Int>] = []
         for piece in p.pieces {
             let start = out.count
-            let prepend = prependScheme == .always || (prependScheme == .first && p.isFirstSegment && piece.lowerBound == 0)
+            let prepend =
+                prependScheme == .always || (prependScheme == .first && p.isFirstSegment && piece.lowerBound == 0)
             let head = p.text.scalars[piece.lowerBound]
             if prepend, head != replacement, head != 0x20 {
                 out.append(replacement, p.text.starts[piece.lowerBound], p.text.starts[piece.lowerBound])

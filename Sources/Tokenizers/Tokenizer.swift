@@ -20,9 +20,11 @@ public struct Tokenizer: Sendable {
     private var addedById: [Int: AddedToken]
     private var addedByContent: [String: Int]
 
-    public init(model: any TokenizerModel, normalizer: (any Normalizer)? = nil, preTokenizer: (any PreTokenizer)? = nil,
-                postProcessor: (any PostProcessor)? = nil, decoder: (any Decoder)? = nil, addedTokens: [AddedToken] = [],
-                truncation: TruncationParams? = nil, padding: PaddingParams? = nil) {
+    public init(
+        model: any TokenizerModel, normalizer: (any Normalizer)? = nil, preTokenizer: (any PreTokenizer)? = nil,
+        postProcessor: (any PostProcessor)? = nil, decoder: (any Decoder)? = nil, addedTokens: [AddedToken] = [],
+        truncation: TruncationParams? = nil, padding: PaddingParams? = nil
+    ) {
         self.model = model
         self.normalizer = normalizer
         self.preTokenizer = preTokenizer
@@ -69,8 +71,9 @@ public struct Tokenizer: Sendable {
         let added = root.has("added_tokens") ? try root["added_tokens"].array().map(AddedToken.init) : []
         let truncation = root.has("truncation") ? try TruncationParams(root["truncation"]) : nil
         let padding = root.has("padding") ? try PaddingParams(root["padding"]) : nil
-        self.init(model: model, normalizer: normalizer, preTokenizer: preTokenizer, postProcessor: post, decoder: decoder,
-                  addedTokens: added, truncation: truncation, padding: padding)
+        self.init(
+            model: model, normalizer: normalizer, preTokenizer: preTokenizer, postProcessor: post, decoder: decoder,
+            addedTokens: added, truncation: truncation, padding: padding)
     }
 
     // MARK: Vocabulary
@@ -108,7 +111,9 @@ public struct Tokenizer: Sendable {
     }
 
     /// Encodes many texts on `threads` threads; padding (if set) applies across the batch.
-    public func encodeBatch(_ texts: [String], pairs: [String]? = nil, addSpecialTokens: Bool = true, threads: Int = 2) throws -> [Encoding] {
+    public func encodeBatch(_ texts: [String], pairs: [String]? = nil, addSpecialTokens: Bool = true, threads: Int = 2)
+        throws -> [Encoding]
+    {
         if let pairs, pairs.count != texts.count {
             throw TokenizerError(.invalid, path: "", "encodeBatch: \(texts.count) texts but \(pairs.count) pairs")
         }
@@ -137,15 +142,18 @@ public struct Tokenizer: Sendable {
     }
 
     /// Everything before truncation and post-processing, for one sequence.
-    func encodeSequence(_ text: String, typeId: Int, sequenceId: Int, workspace ws: Workspace = Workspace()) -> Encoding {
+    func encodeSequence(_ text: String, typeId: Int, sequenceId: Int, workspace ws: Workspace = Workspace()) -> Encoding
+    {
         Self.scalars(of: text, into: &ws.scalars)
         var encoding = Encoding(vocabulary: vocabulary, capacity: ws.scalars.count / 4 + 4)
         let n = ws.scalars.count
-        let parts = rawMatcher.isEmpty ? [(nil, 0..<n)] : ws.scalars.withUnsafeBufferPointer { rawMatcher.split($0, 0..<n) }
+        let parts =
+            rawMatcher.isEmpty ? [(nil, 0..<n)] : ws.scalars.withUnsafeBufferPointer { rawMatcher.split($0, 0..<n) }
         for (id, range) in parts {
             if let id {
-                encoding.append(id: id, offset: .init(range.lowerBound, range.upperBound), typeId: typeId, special: false,
-                                sequence: sequenceId)
+                encoding.append(
+                    id: id, offset: .init(range.lowerBound, range.upperBound), typeId: typeId, special: false,
+                    sequence: sequenceId)
                 continue
             }
             ws.pre.reset(from: ws.scalars, range: range)
@@ -159,7 +167,8 @@ public struct Tokenizer: Sendable {
                 for (sid, r) in sub {
                     if let sid {
                         let (st, en) = normalized.originalRange(r)
-                        encoding.append(id: sid, offset: .init(st, en), typeId: typeId, special: false, sequence: sequenceId)
+                        encoding.append(
+                            id: sid, offset: .init(st, en), typeId: typeId, special: false, sequence: sequenceId)
                     } else {
                         ws.pre.text.scalars = Array(normalized.scalars[r])
                         ws.pre.text.starts = Array(normalized.starts[r])
@@ -185,7 +194,9 @@ public struct Tokenizer: Sendable {
             ws.pre.text.ends.withUnsafeBufferPointer { ends in
                 for tok in ws.tokens {
                     if tok.end > tok.start {
-                        encoding.append(id: tok.id, start: starts[Int(tok.start)], end: ends[Int(tok.end) - 1], typeId: tid, sequence: seq)
+                        encoding.append(
+                            id: tok.id, start: starts[Int(tok.start)], end: ends[Int(tok.end) - 1], typeId: tid,
+                            sequence: seq)
                     } else {
                         let (st, en) = ws.pre.text.originalRange(Int(tok.start)..<Int(tok.end))
                         encoding.append(id: tok.id, start: Int32(st), end: Int32(en), typeId: tid, sequence: seq)
@@ -220,7 +231,8 @@ public struct Tokenizer: Sendable {
                     } else if b0 < 0xF0 {
                         out[k] = (b0 & 0x0F) << 12 | UInt32(u[i + 1] & 0x3F) << 6 | UInt32(u[i + 2] & 0x3F); i += 3
                     } else {
-                        out[k] = (b0 & 0x07) << 18 | UInt32(u[i + 1] & 0x3F) << 12 | UInt32(u[i + 2] & 0x3F) << 6
+                        out[k] =
+                            (b0 & 0x07) << 18 | UInt32(u[i + 1] & 0x3F) << 12 | UInt32(u[i + 2] & 0x3F) << 6
                             | UInt32(u[i + 3] & 0x3F)
                         i += 4
                     }

@@ -10,15 +10,18 @@ public protocol TokenizerModel: Sendable {
     /// Tokenizes `s[range]`, appending tokens with absolute scalar ranges.
     func tokenize(_ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: inout [ModelToken])
     /// Same, with a per-thread cache of recent words the model may use (BPE does).
-    func tokenize(_ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: inout [ModelToken], cache: inout WordCache)
+    func tokenize(
+        _ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: inout [ModelToken], cache: inout WordCache)
     func tokenToId(_ token: String) -> Int?
     func idToToken(_ id: Int) -> String?
     var vocabSize: Int { get }
 }
 
 extension TokenizerModel {
-    public func tokenize(_ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: inout [ModelToken],
-                         cache: inout WordCache) {
+    public func tokenize(
+        _ s: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, into out: inout [ModelToken],
+        cache: inout WordCache
+    ) {
         tokenize(s, range, into: &out)
     }
 }

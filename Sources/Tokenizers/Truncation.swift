@@ -1,6 +1,8 @@
 /// How long encodings are cut (tokenizer.json `truncation`).
 public struct TruncationParams: Sendable, Equatable {
-    public enum Strategy: String, Sendable { case longestFirst = "LongestFirst", onlyFirst = "OnlyFirst", onlySecond = "OnlySecond" }
+    public enum Strategy: String, Sendable {
+        case longestFirst = "LongestFirst", onlyFirst = "OnlyFirst", onlySecond = "OnlySecond"
+    }
     public enum Direction: String, Sendable { case right = "Right", left = "Left" }
     public var maxLength: Int
     public var strategy: Strategy
@@ -18,11 +20,15 @@ public struct TruncationParams: Sendable, Equatable {
     init(_ node: JSONNode) throws {
         maxLength = try node.required("max_length").int()
         let s = try node.string("strategy", default: "LongestFirst")!
-        guard let st = Strategy(rawValue: s) else { throw TokenizerError(.unsupported, path: node["strategy"].path, "unsupported \"\(s)\"") }
+        guard let st = Strategy(rawValue: s) else {
+            throw TokenizerError(.unsupported, path: node["strategy"].path, "unsupported \"\(s)\"")
+        }
         strategy = st
         stride = try node.int("stride", default: 0)!
         let d = try node.string("direction", default: "Right")!
-        guard let dir = Direction(rawValue: d) else { throw TokenizerError(.unsupported, path: node["direction"].path, "unsupported \"\(d)\"") }
+        guard let dir = Direction(rawValue: d) else {
+            throw TokenizerError(.unsupported, path: node["direction"].path, "unsupported \"\(d)\"")
+        }
         direction = dir
         if maxLength < 0 { throw node["max_length"].invalid("must not be negative") }
     }
@@ -60,9 +66,15 @@ public struct TruncationParams: Sendable, Equatable {
             let first = strategy == .onlyFirst
             let len = first ? a.count : (b?.count ?? 0)
             guard len > toRemove else {
-                throw TokenizerError(.invalid, path: "truncation", "sequence to truncate is too short to respect max_length \(self.maxLength)")
+                throw TokenizerError(
+                    .invalid, path: "truncation",
+                    "sequence to truncate is too short to respect max_length \(self.maxLength)")
             }
-            if first { a.truncate(to: len - toRemove, fromLeft: left) } else { b!.truncate(to: len - toRemove, fromLeft: left) }
+            if first {
+                a.truncate(to: len - toRemove, fromLeft: left)
+            } else {
+                b!.truncate(to: len - toRemove, fromLeft: left)
+            }
         }
     }
 }
@@ -77,8 +89,10 @@ public struct PaddingParams: Sendable, Equatable {
     public var padTypeId: Int
     public var padToken: String
 
-    public init(strategy: Strategy = .batchLongest, padLeft: Bool = false, padToMultipleOf: Int? = nil, padId: Int = 0,
-                padTypeId: Int = 0, padToken: String = "[PAD]") {
+    public init(
+        strategy: Strategy = .batchLongest, padLeft: Bool = false, padToMultipleOf: Int? = nil, padId: Int = 0,
+        padTypeId: Int = 0, padToken: String = "[PAD]"
+    ) {
         self.strategy = strategy
         self.padLeft = padLeft
         self.padToMultipleOf = padToMultipleOf
@@ -90,7 +104,9 @@ public struct PaddingParams: Sendable, Equatable {
     init(_ node: JSONNode) throws {
         let s = node["strategy"]
         if case .string(let name)? = s.value {
-            guard name == "BatchLongest" else { throw TokenizerError(.unsupported, path: s.path, "unsupported \"\(name)\"") }
+            guard name == "BatchLongest" else {
+                throw TokenizerError(.unsupported, path: s.path, "unsupported \"\(name)\"")
+            }
             strategy = .batchLongest
         } else if s.has("Fixed") {
             strategy = .fixed(try s["Fixed"].int())
@@ -100,7 +116,9 @@ public struct PaddingParams: Sendable, Equatable {
             throw TokenizerError(.unsupported, path: s.path, "expected \"BatchLongest\" or {\"Fixed\": n}")
         }
         let d = try node.string("direction", default: "Right")!
-        guard d == "Right" || d == "Left" else { throw TokenizerError(.unsupported, path: node["direction"].path, "unsupported \"\(d)\"") }
+        guard d == "Right" || d == "Left" else {
+            throw TokenizerError(.unsupported, path: node["direction"].path, "unsupported \"\(d)\"")
+        }
         padLeft = d == "Left"
         padToMultipleOf = try node.int("pad_to_multiple_of", default: nil)
         padId = try node.int("pad_id", default: 0)!

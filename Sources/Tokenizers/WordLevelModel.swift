@@ -7,8 +7,9 @@ public struct WordLevelModel: TokenizerModel {
     let tokenIds: [String: Int]
 
     init(_ node: JSONNode) throws {
-        try self.init(vocab: try ModelFactory.vocab(node.required("vocab")),
-                      unkToken: try node.string("unk_token", default: "<unk>")!, path: node["unk_token"].path)
+        try self.init(
+            vocab: try ModelFactory.vocab(node.required("vocab")),
+            unkToken: try node.string("unk_token", default: "<unk>")!, path: node["unk_token"].path)
     }
 
     public init(vocab: [(String, Int)], unkToken: String = "<unk>", path: String = "model.unk_token") throws {

@@ -16,11 +16,14 @@ public struct WordPieceModel: TokenizerModel {
         let prefix = try node.string("continuing_subword_prefix", default: "##")!
         let maxChars = try node.int("max_input_chars_per_word", default: 100)!
         let vocab = try ModelFactory.vocab(node.required("vocab"))
-        try self.init(vocab: vocab, unkToken: unk, prefix: prefix, maxInputCharsPerWord: maxChars, path: node["unk_token"].path)
+        try self.init(
+            vocab: vocab, unkToken: unk, prefix: prefix, maxInputCharsPerWord: maxChars, path: node["unk_token"].path)
     }
 
-    public init(vocab: [(String, Int)], unkToken: String = "[UNK]", prefix: String = "##", maxInputCharsPerWord: Int = 100,
-                path: String = "model.unk_token") throws {
+    public init(
+        vocab: [(String, Int)], unkToken: String = "[UNK]", prefix: String = "##", maxInputCharsPerWord: Int = 100,
+        path: String = "model.unk_token"
+    ) throws {
         self.unkToken = unkToken
         continuingSubwordPrefix = prefix
         self.maxInputCharsPerWord = maxInputCharsPerWord
@@ -33,7 +36,8 @@ public struct WordPieceModel: TokenizerModel {
             ids[token] = id
             let s = token.scalarValues
             ini.insert(s, id: id)
-            if !prefixScalars.isEmpty, s.count > prefixScalars.count, Array(s[0..<prefixScalars.count]) == prefixScalars {
+            if !prefixScalars.isEmpty, s.count > prefixScalars.count, Array(s[0..<prefixScalars.count]) == prefixScalars
+            {
                 cont.insert(Array(s[prefixScalars.count...]), id: id)
             }
         }

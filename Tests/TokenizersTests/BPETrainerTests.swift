@@ -1,11 +1,13 @@
 import Foundation
 import Testing
+
 @testable import Tokenizers
 
 @Suite struct BPETrainerTests {
     static func trainFixtureCorpus(threads: Int) throws -> BPETrainer.Result {
         let corpus = try [UInt8](Fixtures.data("trainer-corpus.txt"))
-        let trainer = BPETrainer(vocabSize: 2000, minFrequency: 2, specialTokens: ["<|endoftext|>", "<pad>"], threads: threads)
+        let trainer = BPETrainer(
+            vocabSize: 2000, minFrequency: 2, specialTokens: ["<|endoftext|>", "<pad>"], threads: threads)
         return try trainer.train(corpus: corpus)
     }
 
@@ -21,7 +23,9 @@ import Testing
     /// Same settings in HF's BpeTrainer give the same merges, in the same order.
     @Test func mergesEqualHFTrainerWithSameSettings() throws {
         let result = try Self.trainFixtureCorpus(threads: 2)
-        let hf = try JSONNode.parse(Fixtures.data("hf-same-settings-merges.json"))["merges"].array().map { try $0.string() }
+        let hf = try JSONNode.parse(Fixtures.data("hf-same-settings-merges.json"))["merges"].array().map {
+            try $0.string()
+        }
         let ours = result.merges.map { "\($0.0) \($0.1)" }
         #expect(ours.count == hf.count)
         #expect(ours == hf)

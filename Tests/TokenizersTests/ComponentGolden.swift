@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tokenizers
 
 /// Single-component goldens (components-golden.jsonl): HF's `normalize_str`, `pre_tokenize_str`
@@ -15,7 +16,8 @@ enum ComponentGolden {
     }
 
     static func cases(_ kind: String) throws -> [Case] {
-        try Fixtures.jsonLines("components-golden.jsonl").filter { (try? $0["kind"].string()) == kind }.flatMap { record in
+        try Fixtures.jsonLines("components-golden.jsonl").filter { (try? $0["kind"].string()) == kind }.flatMap {
+            record in
             try record["cases"].array().map { c in
                 let pair = try c.array()
                 return Case(config: JSONNode(record["config"].value, path: kind), input: pair[0], output: pair[1])

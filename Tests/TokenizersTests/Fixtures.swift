@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tokenizers
 
 /// Access to the golden fixtures written by scripts/golden/tokenizers/generate.sh.
@@ -79,11 +80,15 @@ enum Fixtures {
             if e.offsets != g.offsets { problems.append("offsets \(e.offsets) != HF \(g.offsets)") }
             let decoded = tok.decode(e.ids)
             let expected = g.decoded ?? input.text
-            if decoded != expected { problems.append("decoded \(decoded.debugDescription) != HF \(expected.debugDescription)") }
+            if decoded != expected {
+                problems.append("decoded \(decoded.debugDescription) != HF \(expected.debugDescription)")
+            }
             if !problems.isEmpty {
                 mismatches += 1
                 if mismatches <= 8 {
-                    Issue.record("\(name) line \(g.index) \(input.text.debugDescription) pair \(input.pair.debugDescription): \(problems.joined(separator: "; "))")
+                    Issue.record(
+                        "\(name) line \(g.index) \(input.text.debugDescription) pair \(input.pair.debugDescription): \(problems.joined(separator: "; "))"
+                    )
                 }
             }
         }

@@ -1,10 +1,14 @@
 import Foundation
 import Testing
+
 @testable import Tokenizers
 
 @Suite struct JSONValueTests {
     @Test func parsesEscapesSurrogatesAndNumbers() throws {
-        let n = try JSONNode.parse(Data(#"{"s": "a\"b\\c\u00e9\ud83d\ude42\n", "i": -12, "f": 1.5e2, "g": 2.5, "t": true, "z": null, "a": [1, {"k": []}]}"#.utf8))
+        let n = try JSONNode.parse(
+            Data(
+                #"{"s": "a\"b\\c\u00e9\ud83d\ude42\n", "i": -12, "f": 1.5e2, "g": 2.5, "t": true, "z": null, "a": [1, {"k": []}]}"#
+                    .utf8))
         #expect(try n["s"].string() == "a\"b\\cé🙂\n")
         #expect(try n["i"].int() == -12)
         #expect(try n["f"].double() == 150)
@@ -21,7 +25,9 @@ import Testing
     }
 
     @Test func writerRoundTrips() throws {
-        let v: JSONValue = .object([("a", .array([.number(1), .string("x\u{1}\"")])), ("b", .null), ("c", .bool(false))])
+        let v: JSONValue = .object([
+            ("a", .array([.number(1), .string("x\u{1}\"")])), ("b", .null), ("c", .bool(false)),
+        ])
         for pretty in [false, true] {
             let text = JSONWriter.write(v, pretty: pretty)
             #expect(try JSONNode.parse(Data(text.utf8)).value == v)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tokenizers
 
 @Suite struct NormalizerTests {
@@ -14,7 +15,9 @@ import Testing
             let expected = try c.output.string()
             if s.string != expected {
                 failures += 1
-                if failures <= 10 { Issue.record("\(c): got \(s.string.debugDescription), HF \(expected.debugDescription)") }
+                if failures <= 10 {
+                    Issue.record("\(c): got \(s.string.debugDescription), HF \(expected.debugDescription)")
+                }
             }
         }
         #expect(failures == 0)
@@ -32,8 +35,11 @@ import Testing
     }
 
     @Test func unsupportedNormalizerNamesItsPath() throws {
-        let json = #"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}, "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Precompiled", "precompiled_charsmap": ""}]}}"#
-        #expect(throws: TokenizerError(.unsupported, path: "normalizer.normalizers[1].type", "unsupported \"Precompiled\"")) {
+        let json =
+            #"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}, "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Precompiled", "precompiled_charsmap": ""}]}}"#
+        #expect(
+            throws: TokenizerError(.unsupported, path: "normalizer.normalizers[1].type", "unsupported \"Precompiled\"")
+        ) {
             try Tokenizer(json: Data(json.utf8))
         }
     }

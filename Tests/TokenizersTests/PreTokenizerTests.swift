@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tokenizers
 
 @Suite struct PreTokenizerTests {
@@ -51,7 +52,8 @@ import Testing
     }
 
     @Test func invalidRegexIsReportedWithItsPath() throws {
-        let json = #"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}, "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, {"type": "Split", "pattern": {"Regex": "(\\p{L}+"}, "behavior": "Removed", "invert": false}]}}"#
+        let json =
+            #"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}, "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, {"type": "Split", "pattern": {"Regex": "(\\p{L}+"}, "behavior": "Removed", "invert": false}]}}"#
         do {
             _ = try Tokenizer(json: Data(json.utf8))
             Issue.record("expected an error")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tokenizers
 
 /// Malformed or unsupported tokenizer.json files fail with the JSON path at fault, never a crash.
@@ -12,19 +13,35 @@ import Testing
         ("{}", "model", .missing),
         (#"{"model": {"type": "Unigram", "vocab": []}}"#, "model.type", .unsupported),
         (#"{"model": {"type": "WordPiece", "vocab": {"a": 0}}}"#, "model.unk_token", .invalid),
-        (#"{"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": "zero"}}}"#, "model.vocab.[UNK]", .malformed),
+        (
+            #"{"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": "zero"}}}"#, "model.vocab.[UNK]",
+            .malformed
+        ),
         (#"{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": ["a b"]}}"#, "model.merges[0]", .invalid),
         (#"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a"]}}"#, "model.merges[0]", .invalid),
-        (#"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "dropout": 0.1}}"#, "model.dropout", .unsupported),
-        ("{\(wordPiece), \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Whitespace\"}, {\"type\": \"UnicodeScripts\"}]}}",
-         "pre_tokenizer.pretokenizers[1].type", .unsupported),
-        ("{\(wordPiece), \"pre_tokenizer\": {\"type\": \"Punctuation\", \"behavior\": \"Sideways\"}}", "pre_tokenizer.behavior", .unsupported),
+        (
+            #"{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [], "dropout": 0.1}}"#, "model.dropout",
+            .unsupported
+        ),
+        (
+            "{\(wordPiece), \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Whitespace\"}, {\"type\": \"UnicodeScripts\"}]}}",
+            "pre_tokenizer.pretokenizers[1].type", .unsupported
+        ),
+        (
+            "{\(wordPiece), \"pre_tokenizer\": {\"type\": \"Punctuation\", \"behavior\": \"Sideways\"}}",
+            "pre_tokenizer.behavior", .unsupported
+        ),
         ("{\(wordPiece), \"normalizer\": {\"lowercase\": true}}", "normalizer.type", .missing),
-        ("{\(wordPiece), \"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": [{\"SpecialToken\": {\"id\": \"[X]\", \"type_id\": 0}}], \"pair\": [], \"special_tokens\": {}}}",
-         "post_processor.single[0].SpecialToken.id", .invalid),
+        (
+            "{\(wordPiece), \"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": [{\"SpecialToken\": {\"id\": \"[X]\", \"type_id\": 0}}], \"pair\": [], \"special_tokens\": {}}}",
+            "post_processor.single[0].SpecialToken.id", .invalid
+        ),
         ("{\(wordPiece), \"decoder\": {\"type\": \"CTC\"}}", "decoder.type", .unsupported),
         ("{\(wordPiece), \"truncation\": {\"max_length\": \"long\"}}", "truncation.max_length", .malformed),
-        ("{\(wordPiece), \"padding\": {\"strategy\": {\"Fixed\": 8}, \"direction\": \"Up\"}}", "padding.direction", .unsupported),
+        (
+            "{\(wordPiece), \"padding\": {\"strategy\": {\"Fixed\": 8}, \"direction\": \"Up\"}}", "padding.direction",
+            .unsupported
+        ),
         ("{\(wordPiece), \"added_tokens\": [{\"id\": 5}]}", "added_tokens[0].content", .missing),
     ])
     func locatedError(_ json: String, _ path: String, _ code: TokenizerError.Code) {
@@ -41,6 +58,8 @@ import Testing
     }
 
     @Test func missingFileIsAnIOError() {
-        #expect(throws: TokenizerError.self) { try Tokenizer(contentsOf: URL(fileURLWithPath: "/nonexistent/tokenizer.json")) }
+        #expect(throws: TokenizerError.self) {
+            try Tokenizer(contentsOf: URL(fileURLWithPath: "/nonexistent/tokenizer.json"))
+        }
     }
 }

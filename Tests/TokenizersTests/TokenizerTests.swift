@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tokenizers
 
 /// Golden tests: our encodings must equal HF `tokenizers`' on ~1850 varied lines.
@@ -25,7 +26,9 @@ import Testing
             case .object(let patch)? = try JSONNode.parse(Fixtures.data("hf-bpe-variant-patch.json"))["patch"].value
         else { throw TokenizerError(.malformed, path: "", "fixture is not an object") }
         for (key, value) in patch {
-            if key == "model.ignore_merges", let m = root.firstIndex(where: { $0.0 == "model" }), case .object(var model) = root[m].1 {
+            if key == "model.ignore_merges", let m = root.firstIndex(where: { $0.0 == "model" }),
+                case .object(var model) = root[m].1
+            {
                 model.removeAll { $0.0 == "ignore_merges" }
                 model.append(("ignore_merges", value))
                 root[m].1 = .object(model)
@@ -118,8 +121,10 @@ import Testing
     }
 
     static func randomText(_ rng: inout SplitMix) -> String {
-        let ranges: [ClosedRange<UInt32>] = [0x00...0x7F, 0x80...0x24F, 0x300...0x36F, 0x4E00...0x4EFF, 0x1F300...0x1F6FF,
-                                             0x2000...0x206F, 0xFFF0...0xFFFD, 0x10000...0x10FFFF, 0x0E00...0x0E7F]
+        let ranges: [ClosedRange<UInt32>] = [
+            0x00...0x7F, 0x80...0x24F, 0x300...0x36F, 0x4E00...0x4EFF, 0x1F300...0x1F6FF,
+            0x2000...0x206F, 0xFFF0...0xFFFD, 0x10000...0x10FFFF, 0x0E00...0x0E7F,
+        ]
         var s = ""
         for _ in 0..<Int.random(in: 0...300, using: &rng) {
             let r = ranges.randomElement(using: &rng)!
