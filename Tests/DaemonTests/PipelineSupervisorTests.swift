@@ -1,0 +1,113 @@
+import ControlProtocol
+import Foundation
+import Logging
+import PipelineCore
+import Testing
+
+@testable import Daemon
+
+/// The supervisor over the real engine and plugins: accept, reject, cancel on removal, confine data.
+@Suite struct PipelineSupervisorTests {
+    struct NullNotifier: Notifier {
+        func notify(_ assignments: [(String, String)]) {}
+    }
+
+    final class Setup {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sup-\(UUID().uuidString)").path
+        var folder: String { root + "/state/pipelines" }
+        let supervisor: PipelineSupervisor
+
+        init() async throws {
+            try FileManager.default.createDirectory(atPath: root + "/state/pipelines", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: root + "/state/data", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: root + "/outside", withIntermediateDirectories: true)
+            try "some words here\n".write(toFile: root + "/state/data/a.txt", atomically: true, encoding: .utf8)
+            try "secret\n".write(toFile: root + "/outside/b.txt", atomically: true, encoding: .utf8)
+            try "state_dir: \(root)/state\ncontrol_group: ''\n".write(
+                toFile: root + "/conf.yaml", atomically: true, encoding: .utf8)
+            let configuration = try DaemonConfiguration.load(file: root + "/conf.yaml")
+            let engine = try Engine(stateDirectory: configuration.stateDirectory, runner: SubprocessStageRunner(gracePeriod: .seconds(2)))
+            let registry = await engine.discoverPlugins(directories: [Self.buildDirectory])
+            supervisor = PipelineSupervisor(
+                configuration: configuration, engine: engine, registry: registry,
+                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, notifier: NullNotifier())
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: root) }
+
+        static var buildDirectory: String {
+            var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            while !FileManager.default.fileExists(atPath: url.appendingPathComponent("finetuned-stage-testkit").path), url.path != "/" {
+                url.deleteLastPathComponent()
+            }
+            return url.path
+        }
+
+        func drop(_ name: String, _ text: String) async throws {
+            try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
+            await supervisor.handle(.changed(folder + "/" + name))
+        }
+
+        func wait(_ what: String, _ condition: () async -> Bool) async throws {
+            for _ in 0..<300 {
+                if await condition() { return }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            Issue.record("timed out waiting until \(what)")
+        }
+
+        func status(_ name: String) async -> PipelineStatus? { await supervisor.status(pipeline: name).first }
+    }
+
+    @Test func aValidPipelineRunsAndAnInvalidOneIsRejectedWithLocations() async throws {
+        let s = try await Setup()
+        try await s.drop("good.yaml", "version: 1\nname: good\ndata:\n  d: ../data/a.txt\nstages:\n  count: {plugin: wordcount, inputs: [d]}\n")
+        try await s.drop("bad.yaml", "version: 1\nstages:\n  a: {plugin: wordcont}\n")
+        try await s.wait("good finished") { await s.status("good")?.lastRun == "succeeded" }
+        let all = await s.supervisor.status(pipeline: nil)
+        let bad = all.first { $0.file.hasSuffix("bad.yaml") }!
+        #expect(bad.state == .rejected)
+        #expect(bad.diagnostics.first?.contains("bad.yaml:3:15: error: unknown plugin 'wordcont'") == true)
+        #expect(bad.diagnostics.first?.contains("did you mean 'wordcount'?") == true)
+        // The user's file is untouched.
+        #expect(try String(contentsOfFile: s.folder + "/bad.yaml", encoding: .utf8) == "version: 1\nstages:\n  a: {plugin: wordcont}\n")
+    }
+
+    @Test func removingTheFileCancelsItsRun() async throws {
+        let s = try await Setup()
+        try await s.drop("slow.yaml", "version: 1\nname: slow\nstages:\n  a: {plugin: testkit, with: {mode: steps, steps: 100, seconds: 0.05}}\n")
+        try await s.wait("the stage to run") { await s.status("slow")?.stages.first?.status == "running" }
+        unlink(s.folder + "/slow.yaml")
+        await s.supervisor.handle(.removed(s.folder + "/slow.yaml"))
+        #expect(await s.supervisor.status(pipeline: nil).isEmpty)
+        // The run ends as cancelled: its record says so.
+        try await s.wait("the run record to close") {
+            let record = try? String(contentsOfFile: s.root + "/state/runs/slow/latest/run.json", encoding: .utf8)
+            return record?.contains("\"status\" : \"cancelled\"") == true
+        }
+    }
+
+    @Test func dataOutsideTheRootsAndDuplicateNamesAreRejected() async throws {
+        let s = try await Setup()
+        try await s.drop("out.yaml", "version: 1\nname: out\ndata:\n  d: ../../outside/b.txt\nstages:\n  a: {plugin: wordcount, inputs: [d]}\n")
+        let out = await s.supervisor.status(pipeline: nil).first { $0.file.hasSuffix("out.yaml") }
+        #expect(out?.state == .rejected)
+        #expect(out?.diagnostics.first?.contains("outside the allowed data roots") == true)
+        try await s.drop("one.yaml", "version: 1\nname: same\nstages:\n  a: {plugin: testkit}\n")
+        try await s.drop("two.yaml", "version: 1\nname: same\nstages:\n  a: {plugin: testkit}\n")
+        let two = await s.supervisor.status(pipeline: nil).first { $0.file.hasSuffix("two.yaml") }
+        #expect(two?.state == .rejected)
+        #expect(two?.diagnostics.first?.contains("pipeline name 'same' is already used by") == true)
+    }
+
+    @Test func rerunAndCancelThroughTheControlAPI() async throws {
+        let s = try await Setup()
+        try await s.drop("p.yaml", "version: 1\nname: p\nstages:\n  a: {plugin: testkit, with: {mode: steps, steps: 100, seconds: 0.05}}\n")
+        try await s.wait("the stage to run") { await s.status("p")?.stages.first?.status == "running" }
+        #expect(await s.supervisor.cancel(pipeline: "p"))
+        try await s.wait("the run to stop") { await s.status("p")?.lastRun == "cancelled" }
+        #expect(await s.supervisor.rerun(pipeline: "p"))
+        try await s.wait("the resumed run to finish") { await s.status("p")?.lastRun == "succeeded" }
+        #expect(await s.supervisor.rerun(pipeline: "nope") == false)
+    }
+}
