@@ -1,7 +1,8 @@
 import Foundation
 
 /// The binary file of token-id sequences that the tokenize stage writes and the training stages read: one
-/// file per input and split, e.g. `spam.train.tokshard`, memory-mapped for random access.
+/// file per input and split (`tokens/<input>/<split>.bin` in its artifact; docs/token-shards.md), memory-mapped
+/// for random access.
 ///
 /// Layout (all integers little-endian):
 /// ```
