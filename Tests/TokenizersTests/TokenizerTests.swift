@@ -43,6 +43,15 @@ import Testing
         #expect(mismatches == 0)
     }
 
+    /// Llama-2 style: Prepend/Replace normalizer, byte_fallback, fuse_unk, Replace/ByteFallback/Fuse/Strip decoders.
+    @Test func hfTrainedByteFallbackBPEMatchesHF() throws {
+        let tok = try Fixtures.tokenizer("hf-bytefallback-tokenizer.json")
+        #expect((tok.model as? BPEModel)?.byteFallback == true)
+        let (checked, mismatches) = try Fixtures.compare(tok, golden: "hf-bytefallback-golden.jsonl")
+        #expect(checked > 500)
+        #expect(mismatches == 0)
+    }
+
     @Test func hfTrainedWordLevelMatchesHF() throws {
         let tok = try Fixtures.tokenizer("hf-wordlevel-tokenizer.json")
         let (checked, mismatches) = try Fixtures.compare(tok, golden: "hf-wordlevel-golden.jsonl")

@@ -167,6 +167,26 @@ def main():
     wl = Tokenizer.from_file(os.path.join(FIX, "hf-wordlevel-tokenizer.json"))
     write_golden(wl, os.path.join(FIX, "hf-wordlevel-golden.jsonl"), cases, "WordLevel trained by HF, BertProcessing", step=5)
 
+    # 3d. A Llama-2-style BPE trained by HF: Prepend/Replace normalizer, no pre-tokenizer, byte_fallback, fuse_unk,
+    #     Replace/ByteFallback/Fuse/Strip decoders. The <0xXX> tokens are trained as specials (so they get ids) and
+    #     then left as plain vocab entries; limit_alphabet forces the byte fallback on rarer characters.
+    bf = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+    bf.normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")])
+    bf.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="never", split=False)
+    byte_tokens = [f"<0x{b:02X}>" for b in range(256)]
+    bf.train([corpus_path], trainers.BpeTrainer(vocab_size=1500, min_frequency=2, limit_alphabet=120, show_progress=False,
+                                                special_tokens=["<unk>", "<s>", "</s>"] + byte_tokens))
+    bf.pre_tokenizer = None
+    bf.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                    decoders.Strip(" ", 1, 0)])
+    bf_json = json.loads(bf.to_str())
+    bf_json["added_tokens"] = [t for t in bf_json["added_tokens"] if t["content"] not in byte_tokens]
+    with open(os.path.join(FIX, "hf-bytefallback-tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(bf_json, f, ensure_ascii=False)
+    bf = Tokenizer.from_file(os.path.join(FIX, "hf-bytefallback-tokenizer.json"))
+    write_golden(bf, os.path.join(FIX, "hf-bytefallback-golden.jsonl"), cases,
+                 "Llama-2-style BPE with byte fallback trained by HF", step=3)
+
     # 4. OUR trainer on the same corpus; HF loads the result and encodes the lines.
     ours_path = os.path.join(FIX, "ours-bpe-tokenizer.json")
     subprocess.run([bench, "train", corpus_path, ours_path, "--vocab-size", "2000", "--min-frequency", "2",
