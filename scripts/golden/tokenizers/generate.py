@@ -126,7 +126,8 @@ def main():
                                                      trim_offsets=True, add_prefix_space=True)
     hf.save(os.path.join(FIX, "hf-bpe-tokenizer.json"))
     hf = Tokenizer.from_file(os.path.join(FIX, "hf-bpe-tokenizer.json"))
-    write_golden(hf, os.path.join(FIX, "hf-bpe-golden.jsonl"), cases, "byte-level BPE trained by HF on trainer-corpus.txt")
+    write_golden(hf, os.path.join(FIX, "hf-bpe-golden.jsonl"), cases, "byte-level BPE trained by HF on trainer-corpus.txt",
+                 step=2)
 
     # 3b. A Llama-3-style variant of that BPE: regex Split + ByteLevel without regex, ignore_merges, a template.
     #     Only the changed sections are stored (hf-bpe-variant-patch.json); the test applies them to hf-bpe-tokenizer.json.
