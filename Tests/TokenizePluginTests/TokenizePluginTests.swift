@@ -240,6 +240,58 @@ import Tokenizers
         }
     }
 
+    @Test func labelsAreClassIndicesOrNumbersInJSONLCSVAndTSV() async throws {
+        let ws = try TokenizeWorkspace()
+        try ws.addModel()
+        let raw = repositoryRoot + "/Tests/DatasetsTests/Fixtures"
+        try ws.copy(raw + "/tasks/sentiment.jsonl", to: "data/sentiment.jsonl")
+        try ws.copy(raw + "/raw/sms-spam.csv", to: "data/sms.csv")
+        try ws.copy(raw + "/raw/tweets_GroundTruth.txt", to: "data/tweets.txt")
+        try ws.write(
+            "p.yaml",
+            """
+            version: 1
+            model: { base: model }
+            data:
+              score:  { path: data/sentiment.jsonl, label: score }
+              sms:    { path: data/sms.csv, label: spam }
+              tweets: { path: data/tweets.txt, format: tsv, label: sentiment }
+            stages:
+              tokenize:
+                plugin: tokenize
+                inputs: [score, sms, tweets]
+                with: { splits: { train: 1, validation: 0, test: 0 }, labels: { tweets: number } }
+            """)
+        let outcome = try await ws.run()
+        #expect(outcome.record.status == .succeeded, "\(outcome.stage.error ?? "")")
+        let index = try outcome.index()
+        // JSON numbers with fractions: numeric labels without being asked.
+        #expect(index["inputs", "score", "labels"] == ["kind": "number"])
+        let scores = try Fixture.records(raw + "/tasks/sentiment.jsonl", label: "score")
+        let scoreShard = try outcome.shard("score", "train")
+        #expect(scoreShard.contents == [.numericLabels] && scoreShard.count == scores.count)
+        for (i, record) in scores.enumerated() {
+            guard case .number(let x) = record.label else { Issue.record("not a number"); continue }
+            #expect(scoreShard.numericLabel(at: i) == Float(x))
+        }
+        // CSV fields are strings: class labels "0" and "1".
+        #expect(index["inputs", "sms", "labels", "vocabulary"] == ["0", "1"])
+        var sms: [Record] = []
+        try CSVReader(mapping: FieldMapping(text: "text", label: "spam")).read(
+            path: raw + "/raw/sms-spam.csv", policy: .fail) { sms.append($0) }
+        let smsShard = try outcome.shard("sms", "train")
+        #expect(smsShard.count == sms.count)
+        let tokenizer = try Fixture.minilm(maxLength: 128)
+        for (i, record) in sms.enumerated() {
+            #expect(smsShard.tokens(at: i) == (try tokenizer.encode(record.text).ids.map { UInt32($0) }))
+            #expect(smsShard.classLabel(at: i) == (record.label?.key == "1" ? 1 : 0))
+        }
+        // TSV strings read as numbers on request.
+        let tweets = try outcome.shard("tweets", "train")
+        #expect(tweets.contents == [.numericLabels] && tweets.count == 39)
+        #expect(tweets.numericLabel(at: 0) == Float(2.726315789))
+    }
+
     @Test func aMissingModelTokenizerSaysWhatToDo() async throws {
         let ws = try TokenizeWorkspace()
         try ws.copy(Fixture.trec, to: "data/trec.jsonl")
