@@ -31,6 +31,17 @@ import Testing
         #expect(ours == hf)
     }
 
+    /// With a prefix space, min frequency 5 and three special tokens, too.
+    @Test func prefixSpaceSettingsMatchHF() throws {
+        let corpus = try [UInt8](Fixtures.data("trainer-corpus.txt"))
+        let trainer = BPETrainer(
+            vocabSize: 1200, minFrequency: 5, specialTokens: ["<s>", "</s>", "<unk>"], addPrefixSpace: true, threads: 2)
+        let result = try trainer.train(corpus: corpus)
+        let hf = try JSONNode.parse(Fixtures.data("hf-prefix-space-merges.json"))
+        #expect(result.vocab.count == (try hf["vocab_size"].int()))
+        #expect(result.merges.map { "\($0.0) \($0.1)" } == (try hf["merges"].array().map { try $0.string() }))
+    }
+
     /// HF loaded our tokenizer.json and encoded the golden lines; we must encode them identically.
     @Test func hfEncodesOurTokenizerLikeWeDo() throws {
         let tok = try Self.trainFixtureCorpus(threads: 2).tokenizer()

@@ -9,6 +9,7 @@ Run through generate.sh (which makes a throwaway venv). Outputs, in Tests/Tokeni
   ours-bpe-tokenizer.json     the same corpus trained by OUR trainer (tokenizers-bench train)
   ours-bpe-golden.jsonl       HF's encodings with OUR tokenizer.json
   hf-same-settings-merges.json  HF's merges when trained with our trainer's settings
+  hf-prefix-space-merges.json   same, with add_prefix_space, min frequency 5, vocab 1200
   components-golden.jsonl     single normalizers / pre-tokenizers / decoders on short inputs
 """
 import json
@@ -211,6 +212,16 @@ def main():
     hf_merges = [m if isinstance(m, str) else " ".join(m) for m in merges]
     same_prefix = next((i for i, (a, b) in enumerate(zip(ours_merges, hf_merges)) if a != b), min(len(ours_merges), len(hf_merges)))
     print(f"merges: ours {len(ours_merges)}, HF {len(hf_merges)}, identical prefix {same_prefix}")
+
+    # And with a prefix space, a higher minimum frequency and other special tokens (our test trains the same).
+    pfx = Tokenizer(models.BPE())
+    pfx.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
+    pfx.train([corpus_path], trainers.BpeTrainer(vocab_size=1200, min_frequency=5, special_tokens=["<s>", "</s>", "<unk>"],
+                                                 initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
+    pm = json.loads(pfx.to_str())["model"]
+    with open(os.path.join(FIX, "hf-prefix-space-merges.json"), "w", encoding="utf-8") as f:
+        json.dump(dict(HEADER, vocab_size=len(pm["vocab"]),
+                       merges=[m if isinstance(m, str) else " ".join(m) for m in pm["merges"]]), f, ensure_ascii=False)
     print("fixtures written to", FIX)
 
 
