@@ -84,7 +84,8 @@ extension Engine {
         let name = stage.name
         let inputs: JSONValue
         do {
-            inputs = try keyInputs(of: stage, in: pipeline, upstream: upstream)
+            // Hashing data (possibly gigabytes) is blocking I/O: keep it off Swift concurrency's few threads.
+            inputs = try await blockingIO { try self.keyInputs(of: stage, in: pipeline, upstream: upstream) }
         } catch {
             recorder.finish(name, status: .failed, error: "cannot compute its cache key: \(error)")
             return (name, .failed, nil)
@@ -143,7 +144,10 @@ extension Engine {
                         digest: stage.plugin.digest),
                     keyInputs: inputs, files: [], created: isoNow(), seconds: Date().timeIntervalSince(began),
                     summary: summary)
-                let artifact = try store.commit(staging: staging, manifest: manifest, digester: digester)
+                let store = self.store, digester = self.digester
+                let artifact = try await blockingIO {
+                    try store.commit(staging: staging, manifest: manifest, digester: digester)
+                }
                 try? FileManager.default.removeItem(atPath: scratch)
                 recorder.finish(name, status: .succeeded, summary: summary)
                 return (name, .succeeded, artifact)
@@ -161,5 +165,13 @@ extension Engine {
             recorder.finish(name, status: .stopped, reason: "stopped on request; the next run resumes it")
             return (name, .stopped, nil)
         }
+    }
+}
+
+/// Runs blocking file work (hashing, fsync) on a dispatch thread, so that it does not occupy one of the
+/// cooperative threads the daemon's supervisor, control socket and watchdog also need.
+func blockingIO<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
     }
 }

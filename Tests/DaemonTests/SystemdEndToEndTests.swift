@@ -3,7 +3,7 @@ import Testing
 
 /// Runs scripts/e2e/systemd-e2e.sh: the daemon under a real systemd booted with systemd-nspawn.
 @Suite struct SystemdEndToEndTests {
-    @Test(.timeLimit(.minutes(5))) func daemonUnderRealSystemd() throws {
+    @Test(.timeLimit(.minutes(5))) func daemonUnderRealSystemd() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
         var build = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -17,8 +17,14 @@ import Testing
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        // Wait on a dispatch thread: blocking one of Swift concurrency's few threads stalls the other tests.
+        let output: String = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }
+        }
         print(output)
         if process.terminationStatus == 77 {
             let required = ProcessInfo.processInfo.environment["FINETUNED_REQUIRE_E2E"] == "1"

@@ -75,7 +75,7 @@ import Testing
         try ws.write("data/a.txt", "the quick brown fox jumps over the lazy cat\n")
         let changed = try await ws.run("p.yaml")
         #expect(Set(changed.executed) == ["count", "long", "merge", "report"])
-        let explanation = try ws.finetunectl(["explain", "p.yaml", "count"])
+        let explanation = try await ws.finetunectl(["explain", "p.yaml", "count"])
         #expect(explanation.0 == 0)
     }
 

@@ -35,7 +35,7 @@ import Testing
             """
             version: 1
             stages:
-              slow: { plugin: testkit, with: { mode: steps, steps: 30, seconds: 0.1 } }
+              slow: { plugin: testkit, with: { mode: steps, steps: 60, seconds: 0.1 } }
               after: { plugin: testkit, after: [slow] }
             """)
         let process = try start(ws, "p.yaml")
@@ -44,11 +44,11 @@ import Testing
             ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("plugin-checkpoint")
         }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exit()
         let engine = try ws.engine()
         #expect(engine.store.all().isEmpty, "a killed run must not leave an artifact")
 
-        let (status, output) = try ws.finetunectl(["run", "p.yaml"])
+        let (status, output) = try await ws.finetunectl(["run", "p.yaml"])
         #expect(status == 0, "\(output)")
         #expect(engine.store.all().map(\.manifest.stage).sorted() == ["after", "slow"])
         #expect(output.contains("resuming from checkpoint"), "\(output)")
@@ -72,8 +72,8 @@ import Testing
             """)
         let first = try start(ws, "p.yaml")
         let second = try start(ws, "p.yaml")
-        first.waitUntilExit()
-        second.waitUntilExit()
+        await first.exit()
+        await second.exit()
         #expect(first.terminationStatus == 0)
         #expect(second.terminationStatus == 0)
         let starts = try String(contentsOfFile: record, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ")[0] }
@@ -84,33 +84,33 @@ import Testing
         let ws = try Workspace()
         let text = "version: 1\nstages:\n  a: { plugin: testkit, with: { output: one } }\n  b: { plugin: testkit, after: [a] }\n"
         try ws.write("p.yaml", text)
-        #expect(try ws.finetunectl(["run", "p.yaml"]).0 == 0)
-        #expect(try ws.finetunectl(["cache", "verify"]).0 == 0)
+        #expect(try await ws.finetunectl(["run", "p.yaml"]).0 == 0)
+        #expect(try await ws.finetunectl(["cache", "verify"]).0 == 0)
 
         let engine = try ws.engine()
         let a = engine.store.all().first { $0.manifest.stage == "a" }!
         try "tampered".write(toFile: a.filesDirectory + "/result.txt", atomically: false, encoding: .utf8)
-        let (status, output) = try ws.finetunectl(["cache", "verify"])
+        let (status, output) = try await ws.finetunectl(["cache", "verify"])
         #expect(status == 1)
         #expect(output.contains("corrupt \(a.key.prefix(12))"))
         #expect(output.contains("result.txt: content changed"))
-        #expect(try ws.finetunectl(["cache", "verify", "--delete"]).0 == 0)
+        #expect(try await ws.finetunectl(["cache", "verify", "--delete"]).0 == 0)
         #expect(engine.store.lookup(a.key) == nil)
 
         // A new parameter makes new artifacts; the old ones become unreferenced and collectable.
-        #expect(try ws.finetunectl(["run", "p.yaml"]).0 == 0)
+        #expect(try await ws.finetunectl(["run", "p.yaml"]).0 == 0)
         try ws.write("p.yaml", text.replacingOccurrences(of: "output: one", with: "output: two"))
-        #expect(try ws.finetunectl(["run", "p.yaml"]).0 == 0)
+        #expect(try await ws.finetunectl(["run", "p.yaml"]).0 == 0)
         #expect(engine.store.all().count == 4)
         let referenced = engine.referencedKeys()
         #expect(referenced.count == 2)
-        let dry = try ws.finetunectl(["cache", "gc", "--dry-run"])
+        let dry = try await ws.finetunectl(["cache", "gc", "--dry-run"])
         #expect(dry.1.contains("would remove"))
         #expect(engine.store.all().count == 4)
-        #expect(try ws.finetunectl(["cache", "gc"]).0 == 0)
+        #expect(try await ws.finetunectl(["cache", "gc"]).0 == 0)
         #expect(Set(engine.store.all().map(\.key)) == referenced)
         // A second run after gc is all cache hits: nothing referenced was removed.
-        let (_, rerun) = try ws.finetunectl(["run", "p.yaml"])
+        let (_, rerun) = try await ws.finetunectl(["run", "p.yaml"])
         #expect(rerun.contains("0 ran, 2 cached"), "\(rerun)")
     }
 }

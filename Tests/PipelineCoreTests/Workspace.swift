@@ -54,8 +54,13 @@ final class Workspace: @unchecked Sendable {
         return try await engine.run(try await validate(file, engine: engine))
     }
 
-    /// Runs `finetunectl` with arguments, returning its exit status and combined output.
-    func finetunectl(_ arguments: [String]) throws -> (Int32, String) {
+    /// Runs `finetunectl` with arguments, returning its exit status and combined output. Waits on a thread of
+    /// its own: blocking a cooperative thread would stall the other tests running in parallel.
+    func finetunectl(_ arguments: [String]) async throws -> (Int32, String) {
+        try await offThePool { try self.finetunectlBlocking(arguments) }
+    }
+
+    private func finetunectlBlocking(_ arguments: [String]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Workspace.buildDirectory + "/finetunectl")
         process.arguments = arguments + ["--state-dir", state]
@@ -74,5 +79,19 @@ extension RunRecord {
     /// Stage name → status, for compact assertions.
     var statuses: [String: Stage.Status] {
         Dictionary(uniqueKeysWithValues: stages.map { ($0.name, $0.status) })
+    }
+}
+
+/// Runs blocking work (waiting for a process) on a dispatch thread instead of Swift concurrency's small pool.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+extension Process {
+    /// Waits for exit without blocking a cooperative thread.
+    func exit() async {
+        _ = try? await offThePool { self.waitUntilExit() }
     }
 }
