@@ -37,7 +37,8 @@ struct TokenizePlugin: StagePlugin {
                         "special_tokens", .array(.string),
                         summary: "train-bpe, ids 0.. (default <s>, <pad>, </s>, <unk>, <mask>)"),
                     ParamSpec("add_prefix_space", .boolean, summary: "train-bpe (default false)"),
-                ]), default: [:]),
+                ]), default: [:],
+                summary: "the model's tokenizer.json (source: model), or a byte-level BPE trained on the train splits"),
             ParamSpec(
                 "text_unit", .oneOf(["line", "paragraph", "file"]), default: "paragraph",
                 summary: "what one record of a text input is: paragraph = a run of non-blank lines (a document)"),

@@ -292,6 +292,26 @@ import Tokenizers
         #expect(tweets.numericLabel(at: 0) == Float(2.726315789))
     }
 
+    @Test func anUnsupportedTokenizerFailsWithItsPathAndTheComponent() async throws {
+        let ws = try TokenizeWorkspace()
+        try ws.copy(Fixture.trec, to: "data/trec.jsonl")
+        try ws.write("model/tokenizer.json", #"{"model": {"type": "Unigram", "vocab": []}}"#)
+        try ws.write(
+            "p.yaml",
+            """
+            version: 1
+            model: { base: model }
+            data:
+              question: { path: data/trec.jsonl, label: coarse }
+            stages:
+              tokenize: { plugin: tokenize, inputs: [question] }
+            """)
+        let outcome = try await ws.run()
+        #expect(outcome.record.status == .failed)
+        let error = outcome.stage.error ?? ""
+        #expect(error.contains("/model/tokenizer.json: model") && error.contains("Unigram"), "\(error)")
+    }
+
     @Test func aMissingModelTokenizerSaysWhatToDo() async throws {
         let ws = try TokenizeWorkspace()
         try ws.copy(Fixture.trec, to: "data/trec.jsonl")
