@@ -71,10 +71,16 @@ struct TokenizerSource {
             do { result = try trainer.train(lines: lines) } catch {
                 throw StageFailure("tokenizer: cannot train a BPE tokenizer: \(error)")
             }
-            let bytes = Array(result.tokenizerJSON().utf8)
+            var json = result.tokenizerJSON()
+            let template = bpe.specialTokens.contains("<s>") && bpe.specialTokens.contains("</s>")
+            if template { json = try withSentenceTemplate(json, result: result) }
+            let bytes = Array(json.utf8)
             let tokenizer: Tokenizer
             do { tokenizer = try Tokenizer(json: Data(bytes)) } catch {
                 throw StageFailure("tokenizer: the trained tokenizer does not load back: \(error)")
+            }
+            if template, tokenizer.postProcessor?.addedTokens(isPair: false) != 2 {
+                throw StageFailure("tokenizer: the trained tokenizer's '<s> $A </s>' template did not take effect")
             }
             var source = TokenizerSource(tokenizer: tokenizer, bytes: bytes, sha256: SHA256.hex(bytes), kind: "train-bpe")
             source.trained = [
@@ -82,8 +88,44 @@ struct TokenizerSource {
                 "special_tokens": .array(bpe.specialTokens.map { .string($0) }),
                 "add_prefix_space": .bool(bpe.addPrefixSpace), "merges": .int(result.merges.count),
                 "unique_words": .int(result.uniqueWords), "training_texts": .int(lines.count),
+                "template": template ? "<s> $A </s>, <s> $A </s> $B:1 </s>:1" : .null,
             ]
             return source
         }
+    }
+
+    /// The trained tokenizer.json with a post-processor that frames sequences as `<s> $A </s>` and pairs as
+    /// `<s> $A </s> $B:1 </s>:1` (after the byte-level offset trimming), so that rows start with a token a
+    /// classifier can pool and packed documents are delimited — for HF `tokenizers` as for ours.
+    static func withSentenceTemplate(_ json: String, result: BPETrainer.Result) throws -> String {
+        func id(_ token: String) -> Int { result.specialTokens.firstIndex(of: token)! }
+        func special(_ token: String, _ type: Int) -> Any { ["SpecialToken": ["id": token, "type_id": type]] }
+        func sequence(_ name: String, _ type: Int) -> Any { ["Sequence": ["id": name, "type_id": type]] }
+        let value: [String: Any] = [
+            "type": "Sequence",
+            "processors": [
+                [
+                    "type": "ByteLevel", "add_prefix_space": result.addPrefixSpace, "trim_offsets": true,
+                    "use_regex": true,
+                ],
+                [
+                    "type": "TemplateProcessing",
+                    "single": [special("<s>", 0), sequence("A", 0), special("</s>", 0)],
+                    "pair": [special("<s>", 0), sequence("A", 0), special("</s>", 0), sequence("B", 1), special("</s>", 1)],
+                    "special_tokens": [
+                        "<s>": ["id": "<s>", "ids": [id("<s>")], "tokens": ["<s>"]],
+                        "</s>": ["id": "</s>", "ids": [id("</s>")], "tokens": ["</s>"]],
+                    ],
+                ],
+            ],
+        ]
+        let text = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
+        // The trainer writes one top-level `"post_processor": {...}` member whose object ends with a line "  },".
+        guard let start = json.range(of: "\n  \"post_processor\": "),
+            let end = json.range(of: "\n  },", range: start.upperBound..<json.endIndex)
+        else {
+            throw StageFailure("tokenizer: cannot find the post_processor in the trained tokenizer.json (the trainer's layout changed)")
+        }
+        return json.replacingCharacters(in: start.upperBound..<end.upperBound, with: String(decoding: text, as: UTF8.self) + ",")
     }
 }
