@@ -28,6 +28,9 @@ public struct Encoding: Sendable, Equatable {
 
     var items: [Item] = []
     var vocabulary: TokenVocabulary
+    /// The windows cut off by truncation with overflow (HF `overflowing`), each post-processed
+    /// and padded like this one. Only single sequences produce them.
+    public var overflowing: [Encoding] = []
 
     public struct Offset: Sendable, Equatable, CustomStringConvertible {
         public var start: Int
@@ -43,7 +46,7 @@ public struct Encoding: Sendable, Equatable {
         items.reserveCapacity(capacity)
     }
 
-    public static func == (a: Encoding, b: Encoding) -> Bool { a.items == b.items }
+    public static func == (a: Encoding, b: Encoding) -> Bool { a.items == b.items && a.overflowing == b.overflowing }
 
     public var count: Int { items.count }
     public var ids: [Int] { items.map { Int($0.id) } }
@@ -86,6 +89,47 @@ public struct Encoding: Sendable, Equatable {
         if vocabulary.tokens.isEmpty { vocabulary = other.vocabulary }
     }
 
+    /// HF `Encoding::truncate`: keeps the first window of `maxLength` tokens (the last one when
+    /// truncating from the left) and puts the following windows, overlapping by `stride`
+    /// tokens, into `overflowing`.
+    mutating func truncate(to maxLength: Int, stride: Int, fromLeft: Bool) {
+        let n = count
+        guard maxLength < n else { return }
+        if maxLength == 0 {
+            var whole = self
+            whole.overflowing = []
+            items = []
+            overflowing = [whole]
+            return
+        }
+        let step = max(1, maxLength - min(stride, maxLength - 1))
+        var windows: [Range<Int>] = []
+        if fromLeft {
+            var stop = n
+            while true {
+                let start = max(0, stop - maxLength)
+                windows.append(start..<stop)
+                if start == 0 { break }
+                stop -= step
+            }
+        } else {
+            var start = 0
+            while true {
+                let stop = min(start + maxLength, n)
+                windows.append(start..<stop)
+                if stop == n { break }
+                start += step
+            }
+        }
+        let all = items
+        items = Array(all[windows[0]])
+        overflowing = windows.dropFirst().map { w in
+            var e = Encoding(vocabulary: vocabulary)
+            e.items = Array(all[w])
+            return e
+        }
+    }
+
     mutating func truncate(to n: Int, fromLeft: Bool) {
         guard count > n else { return }
         if fromLeft { items.removeFirst(count - n) } else { items.removeLast(count - n) }
@@ -101,6 +145,7 @@ public struct Encoding: Sendable, Equatable {
     }
 
     mutating func pad(to n: Int, id: Int, typeId: Int, left: Bool) {
+        for i in overflowing.indices { overflowing[i].pad(to: n, id: id, typeId: typeId, left: left) }
         guard count < n else { return }
         let pad = Item(
             id: Int32(id), typeId: Int32(typeId), start: 0, end: 0, sequence: -1, special: true, attention: false)

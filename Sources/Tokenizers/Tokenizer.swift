@@ -131,13 +131,26 @@ public struct Tokenizer: Sendable {
     func postProcess(_ a: inout Encoding, _ b: inout Encoding?, addSpecialTokens: Bool) throws -> Encoding {
         if let truncation {
             let added = addSpecialTokens ? (postProcessor?.addedTokens(isPair: b != nil) ?? 0) : 0
-            try truncation.apply(&a, &b, maxLength: truncation.maxLength - added)
+            let effective = truncation.maxLength - added
+            if truncation.stride > 0 && truncation.stride >= effective {
+                throw TokenizerError(
+                    .invalid, path: "truncation.stride",
+                    "stride \(truncation.stride) must be less than max_length minus the \(added) special tokens (\(effective))"
+                )
+            }
+            try truncation.apply(&a, &b, maxLength: effective)
         }
+        let windows = a.overflowing
+        a.overflowing = []
+        var out: Encoding
         if let postProcessor {
-            return postProcessor.process(a, b, addSpecialTokens: addSpecialTokens)
+            out = postProcessor.process(a, b, addSpecialTokens: addSpecialTokens)
+            out.overflowing = windows.map { postProcessor.process($0, nil, addSpecialTokens: addSpecialTokens) }
+        } else {
+            out = a
+            if let b { out.append(contentsOf: b) }
+            out.overflowing = windows
         }
-        var out = a
-        if let b { out.append(contentsOf: b) }
         return out
     }
 

@@ -6,7 +6,8 @@ public struct TruncationParams: Sendable, Equatable {
     public enum Direction: String, Sendable { case right = "Right", left = "Left" }
     public var maxLength: Int
     public var strategy: Strategy
-    /// Kept for fidelity; overflowing windows are not produced.
+    /// Overlap between consecutive overflowing windows (single sequences only: pairs are
+    /// truncated without overflow).
     public var stride: Int
     public var direction: Direction
 
@@ -31,6 +32,9 @@ public struct TruncationParams: Sendable, Equatable {
         }
         direction = dir
         if maxLength < 0 { throw node["max_length"].invalid("must not be negative") }
+        if stride < 0 || (maxLength > 0 && stride >= maxLength) {
+            throw node["stride"].invalid("must be at least 0 and less than max_length")
+        }
     }
 
     /// HF `truncate_encodings` with `maxLength` already reduced by the special tokens to add.
@@ -47,7 +51,7 @@ public struct TruncationParams: Sendable, Equatable {
         switch strategy {
         case .longestFirst:
             guard var other = b else {
-                a.truncate(to: total - toRemove, fromLeft: left)
+                a.truncate(to: total - toRemove, stride: stride, fromLeft: left)
                 return
             }
             var n1 = a.count, n2 = other.count
@@ -70,7 +74,9 @@ public struct TruncationParams: Sendable, Equatable {
                     .invalid, path: "truncation",
                     "sequence to truncate is too short to respect max_length \(self.maxLength)")
             }
-            if first {
+            if first && b == nil {
+                a.truncate(to: len - toRemove, stride: stride, fromLeft: left)
+            } else if first {
                 a.truncate(to: len - toRemove, fromLeft: left)
             } else {
                 b!.truncate(to: len - toRemove, fromLeft: left)

@@ -74,6 +74,26 @@ import Testing
         }
     }
 
+    @Test func overflowingWindowsMatchHF() throws {
+        var tok = try Fixtures.tokenizer("minilm-tokenizer.json")
+        tok.padding = nil
+        var windows = 0
+        for n in try Fixtures.jsonLines("minilm-overflow-golden.jsonl") {
+            let text = Fixtures.inputs[try n["i"].int()].text
+            tok.truncation = TruncationParams(
+                maxLength: try n["max_length"].int(), stride: try n["stride"].int(),
+                direction: try n["direction"].string() == "left" ? .left : .right)
+            let e = try tok.encode(text)
+            #expect(e.ids == (try n["ids"].array().map { try $0.int() }), "\(text.debugDescription)")
+            let expected = try n["overflowing"].array().map { try $0.array().map { try $0.int() } }
+            #expect(e.overflowing.map(\.ids) == expected, "\(text.debugDescription)")
+            windows += expected.count
+        }
+        #expect(windows > 100)
+        tok.truncation = TruncationParams(maxLength: 16, stride: 14)  // 16 - 2 special tokens leaves 14: HF refuses too
+        #expect(throws: TokenizerError.self) { try tok.encode("a long enough text to be cut into several windows") }
+    }
+
     @Test func batchEncodingEqualsSingleEncodingsAndPadsToLongest() throws {
         var tok = try Fixtures.tokenizer("minilm-tokenizer.json")
         tok.padding = PaddingParams(strategy: .batchLongest, padId: 0, padToken: "[PAD]")

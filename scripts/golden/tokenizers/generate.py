@@ -107,6 +107,22 @@ def main():
         for rec in component_records():
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
+    # Truncation with overflowing windows (single sequences).
+    with open(os.path.join(FIX, "minilm-overflow-golden.jsonl"), "w", encoding="utf-8") as f:
+        f.write(json.dumps(dict(HEADER, note="all-MiniLM-L6-v2, truncation with stride: ids of the encoding and its overflowing windows"),
+                           ensure_ascii=False) + "\n")
+        for max_length, stride, direction in [(24, 6, "right"), (20, 0, "left"), (16, 13, "right")]:
+            tok = Tokenizer.from_str(minilm_json)
+            tok.no_padding()
+            tok.enable_truncation(max_length, stride=stride, direction=direction)
+            for i, (text, pair) in enumerate(cases[:120]):
+                if pair is not None:
+                    continue
+                e = tok.encode(text)
+                rec = {"i": i, "max_length": max_length, "stride": stride, "direction": direction, "ids": e.ids,
+                       "overflowing": [o.ids for o in e.overflowing]}
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
     # 2. The training corpus: first half of the docstrings plus varied lines (other seed).
     eng = english_lines()
     corpus_lines = eng[: len(eng) // 2][:1000] + varied_lines(1000, seed=7)
