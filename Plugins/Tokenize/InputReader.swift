@@ -37,40 +37,69 @@ struct InputReader {
     let seed: Int
     let context: StageContext
 
-    func load(name: String, input: DataInput) throws -> LoadedInput {
-        var loaded = LoadedInput(name: name, input: input, base: Self.commonFolder(of: input.files))
-        let reader = try Self.reader(for: input, unit: options.textUnit, input: name)
-        var fileRanges: [Range<Int>] = []
-        for (i, file) in input.files.enumerated() {
-            if context.stopRequested { throw StageStopped() }
-            let start = loaded.records.count
-            let summary: ReadSummary
-            do {
-                summary = try reader(file) { loaded.records.append($0) }
-            } catch let error as DatasetError {
-                throw StageFailure("data input '\(name)': \(error)" + (input.onError == "fail" ? Self.skipHint : ""))
-            } catch let errors as DatasetErrors {
-                throw StageFailure("data input '\(name)': \(errors)")
-            }
-            fileRanges.append(start..<loaded.records.count)
-            loaded.skipped += summary.skipped
-            for error in summary.firstErrors {
-                context.log("data input '\(name)': skipped a bad row: \(error)", level: .warning)
-                if loaded.firstErrors.count < ReadSummary.keptErrors {
-                    var shown = error
-                    shown.file = loaded.relative(error.file)
-                    loaded.firstErrors.append(shown.description)
-                }
-            }
-            if summary.skipped > summary.firstErrors.count {
-                context.log(
-                    "data input '\(name)': \(summary.skipped - summary.firstErrors.count) more bad row(s) skipped in "
-                        + file, level: .warning)
-            }
-            context.progress(
-                i + 1, of: input.files.count, unit: "file",
-                message: "\(name): read \(loaded.relative(file)) (\(summary.records) rows)")
+    /// Reads every input (their files on `threads` threads, results in reading order) and splits each.
+    func loadAll(_ data: [String: DataInput], threads: Int) throws -> [LoadedInput] {
+        let names = data.keys.sorted()
+        let jobs = names.flatMap { name in data[name]!.files.map { (name, $0) } }
+        var readers: [String: FileReader] = [:]
+        for name in names { readers[name] = try Self.reader(for: data[name]!, unit: options.textUnit, input: name) }
+        let finished = Counter()
+        let results = concurrentMap(jobs.count, threads: threads) { j -> Result<([Record], ReadSummary), Error> in
+            let (name, file) = jobs[j]
+            if context.stopRequested { return .failure(StageStopped()) }
+            var records: [Record] = []
+            let result = Result { try readers[name]!(file) { records.append($0) } }.map { (records, $0) }
+            let done = finished.increment()
+            let rows = (try? result.get().1.records).map { " (\($0) rows)" } ?? ""
+            context.progress(done, of: jobs.count, unit: "file", message: "\(name): read \(file)\(rows)")
+            return result
         }
+        var loaded: [LoadedInput] = []
+        var j = 0
+        for name in names {
+            let input = data[name]!
+            var one = LoadedInput(name: name, input: input, base: Self.commonFolder(of: input.files))
+            var fileRanges: [Range<Int>] = []
+            for file in input.files {
+                let (records, summary): ([Record], ReadSummary)
+                do {
+                    (records, summary) = try results[j].get()
+                } catch let error as DatasetError {
+                    throw StageFailure("data input '\(name)': \(error)" + (input.onError == "fail" ? Self.skipHint : ""))
+                } catch let errors as DatasetErrors {
+                    throw StageFailure("data input '\(name)': \(errors)")
+                }
+                j += 1
+                fileRanges.append(one.records.count..<(one.records.count + records.count))
+                one.records += records
+                note(summary, of: file, in: &one)
+            }
+            try finish(&one, fileRanges: fileRanges)
+            loaded.append(one)
+        }
+        return loaded
+    }
+
+    /// Logs and keeps the skipped rows of one file.
+    private func note(_ summary: ReadSummary, of file: String, in loaded: inout LoadedInput) {
+        loaded.skipped += summary.skipped
+        for error in summary.firstErrors {
+            context.log("data input '\(loaded.name)': skipped a bad row: \(error)", level: .warning)
+            if loaded.firstErrors.count < ReadSummary.keptErrors {
+                var shown = error
+                shown.file = loaded.relative(error.file)
+                loaded.firstErrors.append(shown.description)
+            }
+        }
+        if summary.skipped > summary.firstErrors.count {
+            context.log(
+                "data input '\(loaded.name)': \(summary.skipped - summary.firstErrors.count) more bad row(s) skipped in "
+                    + file, level: .warning)
+        }
+    }
+
+    private func finish(_ loaded: inout LoadedInput, fileRanges: [Range<Int>]) throws {
+        let name = loaded.name, input = loaded.input
         if loaded.records.isEmpty {
             throw StageFailure(
                 "data input '\(name)': no usable rows in \(input.files.count) file(s)"
@@ -78,7 +107,6 @@ struct InputReader {
                     + "; check the input's format and field names in the pipeline file")
         }
         try assignSplits(&loaded, fileRanges: fileRanges)
-        return loaded
     }
 
     static let skipHint = " (hint: fix the row, or set 'on_error: skip' on the data input to skip and count bad rows)"
@@ -133,7 +161,7 @@ struct InputReader {
         return joined.isEmpty ? "/" : joined
     }
 
-    typealias FileReader = (String, (Record) throws -> Void) throws -> ReadSummary
+    typealias FileReader = @Sendable (String, (Record) throws -> Void) throws -> ReadSummary
 
     /// A reader for one file of `input`, per its format and field mapping (docs/pipeline-format.md).
     static func reader(for input: DataInput, unit: TextReader.Unit, input name: String) throws -> FileReader {
@@ -154,4 +182,30 @@ struct InputReader {
             throw StageFailure("data input '\(name)': unsupported format '\(input.format)'; expected jsonl, csv, tsv or text")
         }
     }
+}
+
+/// A thread-safe counter (files read so far, for progress events from reader threads).
+final class Counter: @unchecked Sendable {  // `value` is guarded by `lock`
+    private let lock = NSLock()
+    private var value = 0
+
+    func increment() -> Int { lock.withLock { value += 1; return value } }
+}
+
+/// `body(i)` for i in 0..<n on up to `threads` threads (each index once), results in index order.
+func concurrentMap<T>(_ n: Int, threads: Int, _ body: (Int) -> T) -> [T] {
+    let workers = max(1, min(threads, n))
+    if workers == 1 { return (0..<n).map(body) }
+    var results = [T?](repeating: nil, count: n)
+    let next = Counter()
+    withoutActuallyEscaping(body) { body in
+        nonisolated(unsafe) let body = body
+        results.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while case let i = next.increment() - 1, i < n { out[i] = body(i) }
+            }
+        }
+    }
+    return results.map { $0! }
 }

@@ -60,6 +60,9 @@ struct ShardSetWriter {
                     stats.add(sequenceOf: row.ids.count)
                     stats.lengths.append(row.fullLength)
                     if row.truncated { stats.truncated += 1 }
+                    if row.fullLength > (stats.longest?.length ?? -1) {
+                        stats.longest = (row.fullLength, "\(input.relative(record.location.file)):\(record.location.line)")
+                    }
                 }
             }
             try shard.finish()
@@ -74,6 +77,13 @@ struct ShardSetWriter {
             }
             splitEntries[split] = .object(entry)
             all.append(stats)
+            // A row far longer than the others is more often a reading accident (rows merged by a stray quote
+            // upstream) than data: say where it is.
+            if let longest = stats.longest, longest.length > encoder.maxLength, longest.length > 16 * max(stats.median, 8) {
+                context.log(
+                    "\(input.name)/\(split): the row at \(longest.location) has \(longest.length) tokens, the median "
+                        + "\(stats.median): check it (rows merged by an unbalanced quote upstream?)", level: .warning)
+            }
             if stats.truncated > 0 {
                 context.log(
                     "\(input.name)/\(split): \(stats.truncated) of \(stats.records) rows truncated to \(encoder.maxLength) tokens")

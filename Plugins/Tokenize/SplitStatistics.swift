@@ -13,6 +13,8 @@ struct SplitStatistics {
     /// Lengths before truncation (rows) or of whole documents (packed inputs), in tokens.
     var lengths: [Int] = []
     var labelCounts: [String: Int] = [:]
+    /// The longest row (before truncation) and where it is (`file:line`, relative to the input's folder).
+    var longest: (length: Int, location: String)?
 
     mutating func add(sequenceOf length: Int) {
         sequences += 1
@@ -31,7 +33,7 @@ struct SplitStatistics {
         for n in sorted { counts[(Self.edges.lastIndex { $0 <= n }) ?? 0] += 1 }
         let used = (counts.lastIndex { $0 > 0 } ?? 0) + 1
         let mean = Double(sorted.reduce(0, +)) / Double(sorted.count)
-        return .object([
+        var summary: [String: JSONValue] = [
             "count": .int(sorted.count), "min": .int(sorted.first!), "max": .int(sorted.last!),
             "mean": .double((mean * 100).rounded() / 100),
             "p50": percentile(0.5), "p90": percentile(0.9), "p99": percentile(0.99),
@@ -39,6 +41,11 @@ struct SplitStatistics {
                 "edges": .array(Self.edges.prefix(used).map { .int($0) }),
                 "counts": .array(counts.prefix(used).map { .int($0) }),
             ]),
-        ])
+        ]
+        if let longest { summary["longest"] = .string(longest.location) }
+        return .object(summary)
     }
+
+    /// The median length, 0 if there are none.
+    var median: Int { lengths.isEmpty ? 0 : lengths.sorted()[(lengths.count - 1) / 2] }
 }

@@ -62,10 +62,7 @@ struct TokenizePlugin: StagePlugin {
         let threads = request.threads >= 2 ? 2 : 1
 
         let reader = InputReader(options: options, seed: request.seed, context: context)
-        var inputs: [LoadedInput] = []
-        for name in request.data.keys.sorted() {
-            inputs.append(try reader.load(name: name, input: request.data[name]!))
-        }
+        let inputs = try reader.loadAll(request.data, threads: threads)
 
         let source = try TokenizerSource.load(options: options, modelBase: request.modelBase, inputs: inputs, threads: threads)
         let out = request.outputDir

@@ -56,6 +56,12 @@ import Tokenizers
                     if try untruncated.encode(records[row].text).count > 24 { truncated += 1 }
                 }
                 #expect(index["inputs", input, "splits", name, "truncated"] == .int(truncated))
+                let lengths = try rows.map { try untruncated.encode(records[$0].text).count }
+                let longest = rows[lengths.firstIndex(of: lengths.max()!)!]
+                #expect(
+                    index["inputs", input, "splits", name, "lengths", "longest"]
+                        == .string("\(input == "spam" ? "spam" : "trec").jsonl:\(records[longest].location.line)"))
+                #expect(index["inputs", input, "splits", name, "lengths", "max"] == .int(lengths.max()!))
                 var counts: [String: StageKit.JSONValue] = [:]
                 for row in rows { counts[records[row].label!.key] = .int((counts[records[row].label!.key]?.intValue ?? 0) + 1) }
                 #expect(index["inputs", input, "splits", name, "label_counts"] == .object(counts))
