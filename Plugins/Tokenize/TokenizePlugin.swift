@@ -117,8 +117,8 @@ struct TokenizePlugin: StagePlugin {
         context.metric("rows_per_second", rate(totals.records))
         context.metric("tokens_per_second", rate(totals.tokens))
         context.log(
-            "\(totals.records) rows → \(totals.sequences) sequences, \(totals.tokens) tokens (\(totals.truncated) truncated) "
-                + "in \(String(format: "%.2f", seconds)) s; encoding \(Int(rate(totals.records))) rows/s, "
+            "\(totals.records) records → \(totals.sequences) sequences, \(totals.tokens) tokens (\(totals.truncated) truncated) "
+                + "in \(String(format: "%.2f", seconds)) s; encoding \(Int(rate(totals.records))) records/s, "
                 + "\(Int(rate(totals.tokens))) tokens/s on \(threads) thread(s)")
         context.result([
             "inputs": .object(summaries), "tokens": .int(totals.tokens), "rows": .int(totals.records),
