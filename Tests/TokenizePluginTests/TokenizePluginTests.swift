@@ -301,6 +301,44 @@ import Tokenizers
         #expect(tweets.numericLabel(at: 0) == Float(2.726315789))
     }
 
+    @Test func sentencePairsKeepTheirFirstSegmentLength() async throws {
+        let ws = try TokenizeWorkspace()
+        try ws.addModel()
+        // Questions paired with spam messages: real texts, long enough for LongestFirst truncation at 24.
+        let questions = try Fixture.records(Fixture.trec, label: "coarse")
+        let messages = try Fixture.records(Fixture.spam, label: "label")
+        var lines = ""
+        for (q, m) in zip(questions, messages) {
+            let row: [String: String] = ["question": q.text, "message": m.text, "label": q.label!.key]
+            lines += String(decoding: try JSONSerialization.data(withJSONObject: row, options: [.sortedKeys]), as: UTF8.self) + "\n"
+        }
+        try ws.write("data/train.jsonl", lines)
+        try ws.write(
+            "p.yaml",
+            """
+            version: 1
+            model: { base: model }
+            data:
+              pairs: { path: data/train.jsonl, text: question, text_pair: message, label: label }
+            stages:
+              tokenize: { plugin: tokenize, inputs: [pairs], with: { max_length: 24 } }
+            """)
+        let outcome = try await ws.run()
+        #expect(outcome.record.status == .succeeded, "\(outcome.stage.error ?? "")")
+        #expect(try outcome.index()["inputs", "pairs", "pairs"] == true)
+        let shard = try outcome.shard("pairs", "train")
+        #expect(shard.contents == [.classLabels, .pairs] && shard.count == 40)
+        let tokenizer = try Fixture.minilm(maxLength: 24)
+        var truncated = 0
+        for (i, (q, m)) in zip(questions, messages).enumerated() {
+            let expected = try tokenizer.encode(q.text, pair: m.text)
+            #expect(shard.tokens(at: i) == expected.ids.map { UInt32($0) })
+            #expect(shard.firstSegmentLength(at: i) == expected.typeIds.firstIndex(of: 1) ?? expected.count)
+            if expected.count == 24 { truncated += 1 }
+        }
+        #expect(truncated > 10)
+    }
+
     @Test func anUnsupportedTokenizerFailsWithItsPathAndTheComponent() async throws {
         let ws = try TokenizeWorkspace()
         try ws.copy(Fixture.trec, to: "data/trec.jsonl")
