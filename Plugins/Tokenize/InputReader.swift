@@ -65,7 +65,8 @@ struct InputReader {
                 do {
                     (records, summary) = try results[j].get()
                 } catch let error as DatasetError {
-                    throw StageFailure("data input '\(name)': \(error)" + (input.onError == "fail" ? Self.skipHint : ""))
+                    throw StageFailure(
+                        "data input '\(name)': \(error)" + (input.onError == "fail" ? Self.skipHint : ""))
                 } catch let errors as DatasetErrors {
                     throw StageFailure("data input '\(name)': \(errors)")
                 }
@@ -135,8 +136,11 @@ struct InputReader {
         loaded.splitSource = "fractions"
         let split = StratifiedSplitter.split(
             records: loaded.records, fractions: options.fractions, seed: UInt64(bitPattern: Int64(seed)))
-        let parts = [("train", split.train, options.fractions.train), ("validation", split.validation, options.fractions.validation),
-                     ("test", split.test, options.fractions.test)]
+        let parts = [
+            ("train", split.train, options.fractions.train),
+            ("validation", split.validation, options.fractions.validation),
+            ("test", split.test, options.fractions.test),
+        ]
         for (name, indices, fraction) in parts where fraction > 0 { loaded.splits.append((name, indices)) }
     }
 
@@ -179,7 +183,8 @@ struct InputReader {
             let reader = TextReader(unit: unit)
             return { try reader.read(path: $0, policy: policy, $1) }
         default:
-            throw StageFailure("data input '\(name)': unsupported format '\(input.format)'; expected jsonl, csv, tsv or text")
+            throw StageFailure(
+                "data input '\(name)': unsupported format '\(input.format)'; expected jsonl, csv, tsv or text")
         }
     }
 }
@@ -189,7 +194,11 @@ final class Counter: @unchecked Sendable {  // `value` is guarded by `lock`
     private let lock = NSLock()
     private var value = 0
 
-    func increment() -> Int { lock.withLock { value += 1; return value } }
+    func increment() -> Int {
+        lock.withLock {
+            value += 1; return value
+        }
+    }
 }
 
 /// `body(i)` for i in 0..<n on up to `threads` threads (each index once), results in index order.

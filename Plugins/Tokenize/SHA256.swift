@@ -28,7 +28,8 @@ enum SHA256 {
         for chunk in stride(from: 0, to: message.count, by: 64) {
             for t in 0..<16 {
                 let p = chunk + 4 * t
-                w[t] = UInt32(message[p]) << 24 | UInt32(message[p + 1]) << 16 | UInt32(message[p + 2]) << 8
+                w[t] =
+                    UInt32(message[p]) << 24 | UInt32(message[p + 1]) << 16 | UInt32(message[p + 2]) << 8
                     | UInt32(message[p + 3])
             }
             for t in 16..<64 {

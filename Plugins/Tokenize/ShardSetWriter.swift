@@ -30,13 +30,15 @@ struct ShardSetWriter {
             let relative = "tokens/\(input.name)/\(split).bin"
             try FileManager.default.createDirectory(
                 atPath: outputDir + "/tokens/\(input.name)", withIntermediateDirectories: true)
-            let shard = try TokenShardWriter(path: outputDir + "/" + relative, tokenWidth: tokenWidth, contents: contents)
+            let shard = try TokenShardWriter(
+                path: outputDir + "/" + relative, tokenWidth: tokenWidth, contents: contents)
             let records = indices.map { input.records[$0] }
             var stats = SplitStatistics()
             stats.records = records.count
             let report = { (done: Int) in
                 context.progress(
-                    doneBefore + done, of: totalRows, unit: packed ? "document" : "row", message: "\(input.name)/\(split)")
+                    doneBefore + done, of: totalRows, unit: packed ? "document" : "row",
+                    message: "\(input.name)/\(split)")
             }
             if packed {
                 try encoder.encodePacked(
@@ -61,7 +63,9 @@ struct ShardSetWriter {
                     stats.lengths.append(row.fullLength)
                     if row.truncated { stats.truncated += 1 }
                     if row.fullLength > (stats.longest?.length ?? -1) {
-                        stats.longest = (row.fullLength, "\(input.relative(record.location.file)):\(record.location.line)")
+                        stats.longest = (
+                            row.fullLength, "\(input.relative(record.location.file)):\(record.location.line)"
+                        )
                     }
                 }
             }
@@ -79,14 +83,17 @@ struct ShardSetWriter {
             all.append(stats)
             // A row far longer than the others is more often a reading accident (rows merged by a stray quote
             // upstream) than data: say where it is.
-            if let longest = stats.longest, longest.length > encoder.maxLength, longest.length > 16 * max(stats.median, 8) {
+            if let longest = stats.longest, longest.length > encoder.maxLength,
+                longest.length > 16 * max(stats.median, 8)
+            {
                 context.log(
                     "\(input.name)/\(split): the row at \(longest.location) has \(longest.length) tokens, the median "
                         + "\(stats.median): check it (rows merged by an unbalanced quote upstream?)", level: .warning)
             }
             if stats.truncated > 0 {
                 context.log(
-                    "\(input.name)/\(split): \(stats.truncated) of \(stats.records) rows truncated to \(encoder.maxLength) tokens")
+                    "\(input.name)/\(split): \(stats.truncated) of \(stats.records) rows truncated to \(encoder.maxLength) tokens"
+                )
             }
         }
 
@@ -131,9 +138,10 @@ struct LabelEncoding {
         case .class: isNumeric = false
         case .number: isNumeric = true
         case .auto:
-            isNumeric = input.records.allSatisfy {
-                if case .number = $0.label { true } else { false }
-            }
+            isNumeric =
+                input.records.allSatisfy {
+                    if case .number = $0.label { true } else { false }
+                }
                 && input.records.contains {
                     if case .number(let x) = $0.label { x.rounded() != x } else { false }
                 }

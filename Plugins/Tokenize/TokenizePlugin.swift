@@ -13,7 +13,8 @@ struct TokenizePlugin: StagePlugin {
         params: ParamSchema([
             ParamSpec(
                 "max_length", .integer(minimum: 4, maximum: 1 << 20), default: 128,
-                summary: "tokens per sequence, special tokens included: rows are truncated to it, corpora packed into it"),
+                summary:
+                    "tokens per sequence, special tokens included: rows are truncated to it, corpora packed into it"),
             ParamSpec(
                 "splits",
                 .object([
@@ -24,14 +25,19 @@ struct TokenizePlugin: StagePlugin {
                     ParamSpec("validation", .number(minimum: 0, maximum: 1), default: 0.1),
                     ParamSpec("test", .number(minimum: 0, maximum: 1), default: 0.1),
                 ]), default: [:],
-                summary: "how rows are assigned to train/validation/test (seeded by the pipeline's seed, stratified by label)"),
+                summary:
+                    "how rows are assigned to train/validation/test (seeded by the pipeline's seed, stratified by label)"
+            ),
             ParamSpec(
                 "tokenizer",
                 .object([
                     ParamSpec(
                         "source", .oneOf(["model", "train-bpe"]), default: "model",
-                        summary: "model: the pipeline model's tokenizer.json; train-bpe: train a byte-level BPE on the train splits"),
-                    ParamSpec("vocab_size", .integer(minimum: 300, maximum: 1 << 20), summary: "train-bpe (default 8192)"),
+                        summary:
+                            "model: the pipeline model's tokenizer.json; train-bpe: train a byte-level BPE on the train splits"
+                    ),
+                    ParamSpec(
+                        "vocab_size", .integer(minimum: 300, maximum: 1 << 20), summary: "train-bpe (default 8192)"),
                     ParamSpec("min_frequency", .integer(minimum: 1), summary: "train-bpe (default 2)"),
                     ParamSpec(
                         "special_tokens", .array(.string),
@@ -47,7 +53,8 @@ struct TokenizePlugin: StagePlugin {
                 summary: "inputs packed into max_length blocks (MLM/CLM corpora): text inputs, all, or none"),
             ParamSpec(
                 "labels", .map(.oneOf(["auto", "class", "number"])),
-                summary: "per input: class labels (vocabulary indices) or numbers; auto: numbers only if some is fractional"),
+                summary:
+                    "per input: class labels (vocabulary indices) or numbers; auto: numbers only if some is fractional"),
         ]),
         consumes: "data inputs (jsonl, csv, tsv, text); the model's tokenizer.json unless it trains one",
         produces: "tokens/<input>/<split>.bin (token shards), index.json, tokenizer.json",
@@ -64,7 +71,8 @@ struct TokenizePlugin: StagePlugin {
         let reader = InputReader(options: options, seed: request.seed, context: context)
         let inputs = try reader.loadAll(request.data, threads: threads)
 
-        let source = try TokenizerSource.load(options: options, modelBase: request.modelBase, inputs: inputs, threads: threads)
+        let source = try TokenizerSource.load(
+            options: options, modelBase: request.modelBase, inputs: inputs, threads: threads)
         let out = request.outputDir
         try write(Data(source.bytes), to: out + "/tokenizer.json")
         context.log("tokenizer \(source.description), sha256 \(source.sha256)")

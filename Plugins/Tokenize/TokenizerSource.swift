@@ -16,7 +16,8 @@ struct TokenizerSource {
     var idLimit: Int { max(tokenizer.vocabSize, (tokenizer.addedTokens.map(\.id).max() ?? -1) + 1) }
 
     var description: String {
-        kind == "model" ? "from the model (vocabulary \(tokenizer.vocabSize))" : "trained (vocabulary \(tokenizer.vocabSize))"
+        kind == "model"
+            ? "from the model (vocabulary \(tokenizer.vocabSize))" : "trained (vocabulary \(tokenizer.vocabSize))"
     }
 
     var indexEntry: JSONValue {
@@ -48,7 +49,9 @@ struct TokenizerSource {
             }
             let tokenizer: Tokenizer
             do { tokenizer = try Tokenizer(json: data) } catch {
-                throw StageFailure("\(path): \(error) (hint: this tokenizer.json uses something the Tokenizers library does not support)")
+                throw StageFailure(
+                    "\(path): \(error) (hint: this tokenizer.json uses something the Tokenizers library does not support)"
+                )
             }
             let bytes = [UInt8](data)
             return TokenizerSource(tokenizer: tokenizer, bytes: bytes, sha256: SHA256.hex(bytes), kind: "model")
@@ -82,7 +85,8 @@ struct TokenizerSource {
             if template, tokenizer.postProcessor?.addedTokens(isPair: false) != 2 {
                 throw StageFailure("tokenizer: the trained tokenizer's '<s> $A </s>' template did not take effect")
             }
-            var source = TokenizerSource(tokenizer: tokenizer, bytes: bytes, sha256: SHA256.hex(bytes), kind: "train-bpe")
+            var source = TokenizerSource(
+                tokenizer: tokenizer, bytes: bytes, sha256: SHA256.hex(bytes), kind: "train-bpe")
             source.trained = [
                 "vocab_size": .int(bpe.vocabSize), "min_frequency": .int(bpe.minFrequency),
                 "special_tokens": .array(bpe.specialTokens.map { .string($0) }),
@@ -111,7 +115,9 @@ struct TokenizerSource {
                 [
                     "type": "TemplateProcessing",
                     "single": [special("<s>", 0), sequence("A", 0), special("</s>", 0)],
-                    "pair": [special("<s>", 0), sequence("A", 0), special("</s>", 0), sequence("B", 1), special("</s>", 1)],
+                    "pair": [
+                        special("<s>", 0), sequence("A", 0), special("</s>", 0), sequence("B", 1), special("</s>", 1),
+                    ],
                     "special_tokens": [
                         "<s>": ["id": "<s>", "ids": [id("<s>")], "tokens": ["<s>"]],
                         "</s>": ["id": "</s>", "ids": [id("</s>")], "tokens": ["</s>"]],
@@ -124,8 +130,11 @@ struct TokenizerSource {
         guard let start = json.range(of: "\n  \"post_processor\": "),
             let end = json.range(of: "\n  },", range: start.upperBound..<json.endIndex)
         else {
-            throw StageFailure("tokenizer: cannot find the post_processor in the trained tokenizer.json (the trainer's layout changed)")
+            throw StageFailure(
+                "tokenizer: cannot find the post_processor in the trained tokenizer.json (the trainer's layout changed)"
+            )
         }
-        return json.replacingCharacters(in: start.upperBound..<end.upperBound, with: String(decoding: text, as: UTF8.self) + ",")
+        return json.replacingCharacters(
+            in: start.upperBound..<end.upperBound, with: String(decoding: text, as: UTF8.self) + ",")
     }
 }

@@ -63,7 +63,9 @@ import Tokenizers
                         == .string("\(input == "spam" ? "spam" : "trec").jsonl:\(records[longest].location.line)"))
                 #expect(index["inputs", input, "splits", name, "lengths", "max"] == .int(lengths.max()!))
                 var counts: [String: StageKit.JSONValue] = [:]
-                for row in rows { counts[records[row].label!.key] = .int((counts[records[row].label!.key]?.intValue ?? 0) + 1) }
+                for row in rows {
+                    counts[records[row].label!.key] = .int((counts[records[row].label!.key]?.intValue ?? 0) + 1)
+                }
                 #expect(index["inputs", input, "splits", name, "label_counts"] == .object(counts))
             }
         }
@@ -287,7 +289,8 @@ import Tokenizers
         #expect(index["inputs", "sms", "labels", "vocabulary"] == ["0", "1"])
         var sms: [Record] = []
         try CSVReader(mapping: FieldMapping(text: "text", label: "spam")).read(
-            path: raw + "/raw/sms-spam.csv", policy: .fail) { sms.append($0) }
+            path: raw + "/raw/sms-spam.csv", policy: .fail
+        ) { sms.append($0) }
         let smsShard = try outcome.shard("sms", "train")
         #expect(smsShard.count == sms.count)
         let tokenizer = try Fixture.minilm(maxLength: 128)
@@ -310,7 +313,9 @@ import Tokenizers
         var lines = ""
         for (q, m) in zip(questions, messages) {
             let row: [String: String] = ["question": q.text, "message": m.text, "label": q.label!.key]
-            lines += String(decoding: try JSONSerialization.data(withJSONObject: row, options: [.sortedKeys]), as: UTF8.self) + "\n"
+            lines +=
+                String(decoding: try JSONSerialization.data(withJSONObject: row, options: [.sortedKeys]), as: UTF8.self)
+                + "\n"
         }
         try ws.write("data/train.jsonl", lines)
         try ws.write(
