@@ -44,15 +44,3 @@ import Testing
         }
     }
 }
-
-@Suite struct UnicodeClassesTests {
-    /// The hard-coded White_Space set equals the Unicode property for every scalar.
-    @Test func whitespaceTableMatchesTheUnicodeProperty() {
-        for v in UInt32(0)...0x10FFFF {
-            guard let u = Unicode.Scalar(v) else { continue }
-            if UnicodeClasses.isWhitespace(v) != u.properties.isWhitespace {
-                Issue.record("U+\(String(v, radix: 16)) differs")
-            }
-        }
-    }
-}
