@@ -21,6 +21,19 @@ public final class GPTModel: Module {
         finalLayerNorm = LayerNorm(dimensions: config.nEmbd, eps: config.layerNormEpsilon)
     }
 
+    /// Loads `config.json` and `model.safetensors` from an HF GPT-2 folder (names with or without `transformer.`).
+    public convenience init(directory: URL) throws {
+        let config = try GPTConfig(contentsOf: directory.appendingPathComponent("config.json"))
+        self.init(config: config)
+        let file = try SafeTensorsFile(path: directory.appendingPathComponent("model.safetensors").path)
+        if file.entries["transformer.wte.weight"] == nil, file.entries["wte.weight"] != nil {
+            // GPT2Model checkpoints store the body without the `transformer.` prefix.
+            try load(from: file) { String($0.dropFirst("transformer.".count)) }
+        } else {
+            try load(from: file)
+        }
+    }
+
     public var namedParameters: [(name: String, tensor: Tensor)] {
         var out = scoped("transformer.wte", tokenEmbeddings) + scoped("transformer.wpe", positionEmbeddings)
         for (i, block) in blocks.enumerated() { out += scoped("transformer.h.\(i)", block) }

@@ -8,10 +8,16 @@ extension Module {
     /// that are not parameters (e.g. `embeddings.position_ids`, another head) are ignored and returned.
     @discardableResult
     public func load(from file: SafeTensorsFile, prefix: String = "") throws -> [String] {
+        try load(from: file) { prefix + $0 }
+    }
+
+    /// Copies every parameter from `file`, where parameter `n` is stored as `key(n)`; see ``load(from:prefix:)``.
+    @discardableResult
+    public func load(from file: SafeTensorsFile, key: (String) -> String) throws -> [String] {
         var problems: [String] = []
         var used = Set<String>()
         for (name, param) in namedParameters {
-            let key = prefix + name
+            let key = key(name)
             guard let entry = file.entries[key] else {
                 problems.append("missing '\(key)'")
                 continue
