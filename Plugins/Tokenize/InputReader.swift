@@ -64,9 +64,11 @@ struct InputReader {
                 let (records, summary): ([Record], ReadSummary)
                 do {
                     (records, summary) = try results[j].get()
-                } catch let error as DatasetError {
-                    throw StageFailure(
-                        "data input '\(name)': \(error)" + (input.onError == "fail" ? Self.skipHint : ""))
+                } catch var error as DatasetError {
+                    if input.onError == "fail", error.line != nil, error.kind != .tooManyBadRows {
+                        error.hint = (error.hint.map { $0 + "; " } ?? "") + Self.skipHint
+                    }
+                    throw StageFailure("data input '\(name)': \(error)")
                 } catch let errors as DatasetErrors {
                     throw StageFailure("data input '\(name)': \(errors)")
                 }
@@ -110,7 +112,7 @@ struct InputReader {
         try assignSplits(&loaded, fileRanges: fileRanges)
     }
 
-    static let skipHint = " (hint: fix the row, or set 'on_error: skip' on the data input to skip and count bad rows)"
+    static let skipHint = "fix the row, or set 'on_error: skip' on the data input to skip and count bad rows"
 
     /// Splits by file name when the files say train/validation/test (and the options allow), else by fractions.
     func assignSplits(_ loaded: inout LoadedInput, fileRanges: [Range<Int>]) throws {

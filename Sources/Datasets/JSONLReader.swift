@@ -15,12 +15,11 @@ public struct JSONLReader: Sendable {
         var lines = LineReader(try ChunkedFile(path: path, displayName: name))
         var handler = BadRowHandler(policy: policy)
         handler.summary.files = 1
-        let decoder = JSONDecoder()
         while let (number, bytes) = try lines.next() {
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             let record: Record
             do {
-                record = try parse(bytes, decoder: decoder, file: name, line: number)
+                record = try parse(bytes, file: name, line: number)
             } catch let error as DatasetError {
                 try handler.bad(error)
                 continue
@@ -32,10 +31,10 @@ public struct JSONLReader: Sendable {
         return handler.summary
     }
 
-    func parse(_ bytes: ArraySlice<UInt8>, decoder: JSONDecoder, file: String, line: Int) throws -> Record {
+    func parse(_ bytes: ArraySlice<UInt8>, file: String, line: Int) throws -> Record {
         let value: JSONValue
         do {
-            value = try decoder.decode(JSONValue.self, from: Data(bytes))
+            value = try JSONParser.parse(bytes)
         } catch {
             let (detail, column) = jsonSyntaxDetail(bytes)
             throw DatasetError(
