@@ -1,14 +1,18 @@
 /// A hash map from token text (as Unicode scalar values) to token id that looks keys up
 /// straight from a slice of the text being tokenized: no substring, no allocation.
 ///
-/// Open addressing with linear probing; keys live back to back in one arena.
+/// Open addressing with linear probing. A slot is 16 bytes (hash, key position and length,
+/// id), so a probe touches one cache line; keys live back to back in one arena.
 struct VocabTable: Sendable {
+    struct Slot: Sendable {
+        var hash: UInt32  // 0 = empty
+        var length: Int32
+        var start: Int32
+        var id: Int32
+    }
+
     private var arena: [UInt32] = []
-    // Slot layout: keyStart, keyLength, id; `slotHash` caches the hash (0 = empty slot).
-    private var slotStart: [Int32]
-    private var slotLength: [Int32]
-    private var slotId: [Int32]
-    private var slotHash: [UInt32]
+    private var slots: [Slot]
     private var mask: Int
     private(set) var count = 0
     /// Longest key, in scalars (bounds greedy longest-match searches).
@@ -18,10 +22,7 @@ struct VocabTable: Sendable {
         var cap = 16
         while cap < capacity * 2 { cap <<= 1 }
         mask = cap - 1
-        slotStart = [Int32](repeating: 0, count: cap)
-        slotLength = [Int32](repeating: 0, count: cap)
-        slotId = [Int32](repeating: -1, count: cap)
-        slotHash = [UInt32](repeating: 0, count: cap)
+        slots = [Slot](repeating: Slot(hash: 0, length: 0, start: 0, id: -1), count: cap)
     }
 
     @inline(__always)
@@ -35,37 +36,37 @@ struct VocabTable: Sendable {
         return h == 0 ? 1 : h
     }
 
-    /// Inserts `key → id`; an existing key keeps its first id (HF keeps the last one of
-    /// duplicated JSON keys, but token text is unique in valid files).
+    /// Inserts `key → id`; a key inserted again takes the new id (as the last of duplicated
+    /// JSON keys wins in HF).
     mutating func insert(_ key: [UInt32], id: Int) {
         if count * 2 >= mask + 1 { grow() }
         let h = key.withUnsafeBufferPointer { Self.hash($0.baseAddress!, $0.count) }
-        var slot = Int(h) & mask
-        while slotHash[slot] != 0 {
-            if slotHash[slot] == h, matches(slot, key) { slotId[slot] = Int32(id); return }
-            slot = (slot + 1) & mask
+        var s = Int(h) & mask
+        while slots[s].hash != 0 {
+            if slots[s].hash == h, matches(slots[s], key) {
+                slots[s].id = Int32(id)
+                return
+            }
+            s = (s + 1) & mask
         }
-        slotHash[slot] = h
-        slotStart[slot] = Int32(arena.count)
-        slotLength[slot] = Int32(key.count)
-        slotId[slot] = Int32(id)
+        slots[s] = Slot(hash: h, length: Int32(key.count), start: Int32(arena.count), id: Int32(id))
         arena.append(contentsOf: key)
         count += 1
         maxKeyLength = max(maxKeyLength, key.count)
     }
 
-    private func matches(_ slot: Int, _ key: [UInt32]) -> Bool {
-        let s = Int(slotStart[slot]), n = Int(slotLength[slot])
+    private func matches(_ slot: Slot, _ key: [UInt32]) -> Bool {
+        let s = Int(slot.start), n = Int(slot.length)
         guard n == key.count else { return false }
         for i in 0..<n where arena[s + i] != key[i] { return false }
         return true
     }
 
     private mutating func grow() {
-        var bigger = VocabTable(capacity: (mask + 1))
-        for slot in 0...mask where slotHash[slot] != 0 {
-            let s = Int(slotStart[slot]), n = Int(slotLength[slot])
-            bigger.insert(Array(arena[s..<(s + n)]), id: Int(slotId[slot]))
+        var bigger = VocabTable(capacity: mask + 1)
+        for slot in slots where slot.hash != 0 {
+            let s = Int(slot.start), n = Int(slot.length)
+            bigger.insert(Array(arena[s..<(s + n)]), id: Int(slot.id))
         }
         self = bigger
     }
@@ -75,19 +76,23 @@ struct VocabTable: Sendable {
     func lookup(_ p: UnsafePointer<UInt32>, _ n: Int) -> Int32 {
         if n == 0 || n > maxKeyLength { return -1 }
         let h = Self.hash(p, n)
-        var slot = Int(h) & mask
+        let mask = self.mask
         return arena.withUnsafeBufferPointer { a in
-            slotHash.withUnsafeBufferPointer { hashes in
+            slots.withUnsafeBufferPointer { slots in
+                var s = Int(h) & mask
                 while true {
-                    let sh = hashes[slot]
-                    if sh == 0 { return -1 }
-                    if sh == h && Int(slotLength[slot]) == n {
-                        let s = Int(slotStart[slot])
+                    let slot = slots[s]
+                    if slot.hash == 0 { return -1 }
+                    if slot.hash == h && Int(slot.length) == n {
+                        let st = Int(slot.start)
                         var equal = true
-                        for i in 0..<n where a[s + i] != p[i] { equal = false; break }
-                        if equal { return slotId[slot] }
+                        for i in 0..<n where a[st + i] != p[i] {
+                            equal = false
+                            break
+                        }
+                        if equal { return slot.id }
                     }
-                    slot = (slot + 1) & mask
+                    s = (s + 1) & mask
                 }
             }
         }

@@ -71,11 +71,13 @@ public struct WordPieceModel: TokenizerModel {
         let mark = out.count
         var start = lo
         while start < hi {
-            let table = start == lo ? initial : continuation
-            var end = min(hi, start + table.maxKeyLength)
+            // Not `let table = ... ? initial : continuation`: copying the table retains its
+            // arrays, and those shared reference counts make threads contend.
+            let first = start == lo
+            var end = min(hi, start + (first ? initial.maxKeyLength : continuation.maxKeyLength))
             var found: Int32 = -1
             while end > start {
-                found = table.lookup(base + start, end - start)
+                found = first ? initial.lookup(base + start, end - start) : continuation.lookup(base + start, end - start)
                 if found >= 0 { break }
                 end -= 1
             }
