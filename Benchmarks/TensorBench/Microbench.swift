@@ -12,7 +12,9 @@ func runMicro() {
             body()
             best = min(best, now() - t0)
         }
-        print(name.padding(toLength: 24, withPad: " ", startingAt: 0) + String(format: "%6.3f ns/element", best / Double(n) * 1e9))
+        print(
+            name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                + String(format: "%6.3f ns/element", best / Double(n) * 1e9))
     }
     let out = Tensor(zeros: [n])
     let (xp, op) = (x.pointer, out.pointer)
@@ -38,8 +40,9 @@ func runMicro() {
             body()
             best = min(best, Double(Profiler.clock() - t0) * 1e-9)
         }
-        print(name.padding(toLength: 24, withPad: " ", startingAt: 0)
-              + String(format: "%6.3f ns/score, %6.1f ms", best / Double(scores) * 1e9, best * 1e3))
+        print(
+            name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                + String(format: "%6.3f ns/score, %6.1f ms", best / Double(scores) * 1e9, best * 1e3))
     }
     GradMode.withoutGrad {
         timeAttention("attention fwd") { _ = selfAttention(query: q, key: k, value: v, heads: 12) }

@@ -61,7 +61,8 @@ func runSteps(model name: String, batch nb: Int, time nt: Int, steps: Int, warmu
         parameters = bert.parameters + classifier.parameters
         let ids = randomIds(nb * nt, vocab: config.vocabSize, seed: 3)
         let labels = (0..<nb).map { Int32($0 % 2) }
-        let input = EncoderInput(batch: nb, time: nt, inputIds: ids, attentionMask: [Int32](repeating: 1, count: nb * nt))
+        let input = EncoderInput(
+            batch: nb, time: nt, inputIds: ids, attentionMask: [Int32](repeating: 1, count: nb * nt))
         let dropout = Dropout(p: config.hiddenDropoutProb)
         step = { s in
             let ctx = ForwardContext(training: true, seed: 5, step: UInt64(s))
@@ -81,7 +82,8 @@ func runSteps(model name: String, batch nb: Int, time nt: Int, steps: Int, warmu
         let ids = randomIds(nb * nt, vocab: config.vocabSize, seed: 3)
         let targets = GPTModel.nextTokenTargets(ids, batch: nb, time: nt)
         step = { s in
-            let logits = gpt(ids, batch: nb, time: nt, context: ForwardContext(training: true, seed: 5, step: UInt64(s)))
+            let logits = gpt(
+                ids, batch: nb, time: nt, context: ForwardContext(training: true, seed: 5, step: UInt64(s)))
             let loss = crossEntropy(logits: logits, targets: targets)
             loss.backward()
             return loss.item
@@ -109,12 +111,19 @@ func runSteps(model name: String, batch nb: Int, time nt: Int, steps: Int, warmu
         if measured && profile { Profiler.charge("adamw", forward: Double(c2 - c1) * 1e-9) }
         Profiler.isEnabled = false
         if measured {
-            print(json(["system": "swift", "model": name, "batch": nb, "time": nt, "threads": Parallel.threads,
-                        "seconds": t2 - t0, "thread_cpu_seconds": Double(c2 - c0) * 1e-9, "tokens": nb * nt, "loss": Double(loss), "flops_per_token": flops]))
+            print(
+                json([
+                    "system": "swift", "model": name, "batch": nb, "time": nt, "threads": Parallel.threads,
+                    "seconds": t2 - t0, "thread_cpu_seconds": Double(c2 - c0) * 1e-9, "tokens": nb * nt,
+                    "loss": Double(loss), "flops_per_token": flops,
+                ]))
         }
     }
-    print(json(["system": "swift", "model": name, "summary": true, "peak_rss_mib": peakRSSMiB(),
-                "blas_core": BLAS.coreName, "threads": Parallel.threads]))
+    print(
+        json([
+            "system": "swift", "model": name, "summary": true, "peak_rss_mib": peakRSSMiB(),
+            "blas_core": BLAS.coreName, "threads": Parallel.threads,
+        ]))
     if profile {
         let total = Profiler.forward.values.reduce(0, +) + Profiler.backward.values.reduce(0, +)
         var rows: [(String, Double, Double)] = []
@@ -125,7 +134,8 @@ func runSteps(model name: String, batch nb: Int, time nt: Int, steps: Int, warmu
         var out = "per-op profile over \(steps) steps (\(name), B=\(nb), T=\(nt), threads \(Parallel.threads)):\n"
         out += "op".padding(toLength: 16, withPad: " ", startingAt: 0) + "   fwd s   bwd s   share\n"
         for (op, f, b) in rows {
-            out += op.padding(toLength: 16, withPad: " ", startingAt: 0)
+            out +=
+                op.padding(toLength: 16, withPad: " ", startingAt: 0)
                 + String(format: " %7.3f %7.3f %6.1f%%\n", f / Double(steps), b / Double(steps), 100 * (f + b) / total)
         }
         FileHandle.standardError.write(out.data(using: .utf8)!)
@@ -148,7 +158,8 @@ func runSGEMM() {
             for _ in 0..<reps {
                 let t0 = now()
                 let c0 = Profiler.clock()
-                BLAS.sgemm(ta, tb, m: m, n: n, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, c: c.pointer, ldc: n)
+                BLAS.sgemm(
+                    ta, tb, m: m, n: n, k: k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb, c: c.pointer, ldc: n)
                 best = min(best, now() - t0)
                 bestCPU = min(bestCPU, Double(Profiler.clock() - c0) * 1e-9)
             }
@@ -166,10 +177,14 @@ func runSGEMM() {
                 }
                 maxRel = max(maxRel, abs(Double(c.pointer[i * n + j]) - ref) / max(mag, 1e-30))
             }
-            print(json(["system": "swift", "sgemm": "\(m)x\(n)x\(k)", "trans": "\(ta == .none ? "N" : "T")\(tb == .none ? "N" : "T")",
-                        "gflops": 2 * Double(m * n * k) / best / 1e9,
-                        "gflops_per_cpu_second": 2 * Double(m * n * k) / bestCPU / 1e9, "max_rel_error": maxRel,
-                        "threads": Parallel.threads, "blas_core": BLAS.coreName]))
+            print(
+                json([
+                    "system": "swift", "sgemm": "\(m)x\(n)x\(k)",
+                    "trans": "\(ta == .none ? "N" : "T")\(tb == .none ? "N" : "T")",
+                    "gflops": 2 * Double(m * n * k) / best / 1e9,
+                    "gflops_per_cpu_second": 2 * Double(m * n * k) / bestCPU / 1e9, "max_rel_error": maxRel,
+                    "threads": Parallel.threads, "blas_core": BLAS.coreName,
+                ]))
         }
     }
 }

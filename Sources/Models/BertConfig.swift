@@ -69,14 +69,18 @@ public struct BertConfig: Codable, Sendable, Equatable {
 
     /// Throws when sizes are inconsistent (e.g. heads not dividing the hidden size).
     public func validate() throws {
-        let sizes = [vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize,
-                     maxPositionEmbeddings, typeVocabSize]
+        let sizes = [
+            vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize,
+            maxPositionEmbeddings, typeVocabSize,
+        ]
         guard sizes.allSatisfy({ $0 > 0 }) else {
             throw ModelError(.invalidConfig, "BERT config sizes must be positive: \(self)")
         }
         guard hiddenSize % numAttentionHeads == 0 else {
-            throw ModelError(.invalidConfig, "hidden_size \(hiddenSize) is not divisible by num_attention_heads "
-                                 + "\(numAttentionHeads)")
+            throw ModelError(
+                .invalidConfig,
+                "hidden_size \(hiddenSize) is not divisible by num_attention_heads "
+                    + "\(numAttentionHeads)")
         }
         guard (0..<1).contains(hiddenDropoutProb), (0..<1).contains(attentionProbsDropoutProb) else {
             throw ModelError(.invalidConfig, "dropout probabilities must be in [0, 1)")

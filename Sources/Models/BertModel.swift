@@ -54,13 +54,15 @@ public final class BertModel: Module {
         let config = try BertConfig(contentsOf: directory.appendingPathComponent("config.json"))
         self.init(config: config, pooler: pooler)
         let file = try SafeTensorsFile(path: directory.appendingPathComponent("model.safetensors").path)
-        let prefix = file.entries["embeddings.word_embeddings.weight"] == nil
-            && file.entries["bert.embeddings.word_embeddings.weight"] != nil ? "bert." : ""
+        let prefix =
+            file.entries["embeddings.word_embeddings.weight"] == nil
+                && file.entries["bert.embeddings.word_embeddings.weight"] != nil ? "bert." : ""
         try load(from: file, prefix: prefix)
     }
 
     public var namedParameters: [(name: String, tensor: Tensor)] {
-        var out = scoped("embeddings.word_embeddings", wordEmbeddings)
+        var out =
+            scoped("embeddings.word_embeddings", wordEmbeddings)
             + scoped("embeddings.position_embeddings", positionEmbeddings)
             + scoped("embeddings.token_type_embeddings", tokenTypeEmbeddings)
             + scoped("embeddings.LayerNorm", embeddingsLayerNorm)

@@ -32,10 +32,11 @@ extension Module {
         }
         if !problems.isEmpty {
             let missingOnly = problems.allSatisfy { $0.hasPrefix("missing") }
-            throw ModelError(missingOnly ? .missingTensor : .shapeMismatch,
-                             problems.prefix(10).joined(separator: "; ")
-                                 + (problems.count > 10 ? "; and \(problems.count - 10) more" : ""),
-                             path: file.path)
+            throw ModelError(
+                missingOnly ? .missingTensor : .shapeMismatch,
+                problems.prefix(10).joined(separator: "; ")
+                    + (problems.count > 10 ? "; and \(problems.count - 10) more" : ""),
+                path: file.path)
         }
         return file.names.filter { !used.contains($0) }
     }

@@ -2,7 +2,7 @@ import Foundation
 import Tensor
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A `.safetensors` file opened for reading: an 8-byte little-endian header length, a JSON header
@@ -83,19 +83,22 @@ public final class SafeTensorsFile {
                 let offsets = (e["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
                 offsets.count == 2, shape.count == (e["shape"] as? [Any])?.count
             else {
-                throw ModelError(.malformedFile, "tensor '\(name)': missing or malformed dtype/shape/data_offsets",
-                                 path: path)
+                throw ModelError(
+                    .malformedFile, "tensor '\(name)': missing or malformed dtype/shape/data_offsets",
+                    path: path)
             }
             guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataLength else {
-                throw ModelError(.malformedFile, "tensor '\(name)': data_offsets \(offsets) outside the data section",
-                                 path: path)
+                throw ModelError(
+                    .malformedFile, "tensor '\(name)': data_offsets \(offsets) outside the data section",
+                    path: path)
             }
             guard shape.allSatisfy({ $0 >= 0 }) else {
                 throw ModelError(.malformedFile, "tensor '\(name)': negative dimension in \(shape)", path: path)
             }
             if let size = dtypeSize(dtype), shape.reduce(1, *) * size != offsets[1] - offsets[0] {
-                throw ModelError(.malformedFile,
-                                 "tensor '\(name)': \(offsets[1] - offsets[0]) bytes for \(dtype) \(shape)", path: path)
+                throw ModelError(
+                    .malformedFile,
+                    "tensor '\(name)': \(offsets[1] - offsets[0]) bytes for \(dtype) \(shape)", path: path)
             }
             entries[name] = Entry(dtype: dtype, shape: shape, range: offsets[0]..<offsets[1])
         }
@@ -131,7 +134,9 @@ public final class SafeTensorsFile {
             memcpy(dst, src, n * 4)
             for i in 0..<n { dst[i] = Float(bitPattern: UInt32(littleEndian: dst[i].bitPattern)) }
         case "F16":
-            for i in 0..<n { dst[i] = Float(Float16(bitPattern: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+            for i in 0..<n {
+                dst[i] = Float(Float16(bitPattern: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+            }
         case "BF16":
             for i in 0..<n {
                 dst[i] = Float(bitPattern: UInt32(src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
@@ -139,8 +144,9 @@ public final class SafeTensorsFile {
         case "F64":
             for i in 0..<n { dst[i] = Float(src.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
         default:
-            throw ModelError(.unsupportedDType, "tensor '\(name)' has dtype \(e.dtype), expected a float type",
-                             path: path)
+            throw ModelError(
+                .unsupportedDType, "tensor '\(name)' has dtype \(e.dtype), expected a float type",
+                path: path)
         }
         return out
     }
@@ -163,15 +169,18 @@ public final class SafeTensorsFile {
         case "I32":
             for i in 0..<n { values[i] = Int32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
         default:
-            throw ModelError(.unsupportedDType, "tensor '\(name)' has dtype \(e.dtype), expected I64 or I32", path: path)
+            throw ModelError(
+                .unsupportedDType, "tensor '\(name)' has dtype \(e.dtype), expected I64 or I32", path: path)
         }
         return (values, e.shape)
     }
 
     /// Writes float32 tensors (and string metadata) as a `.safetensors` file, atomically (temporary file + rename).
     /// Names are written in sorted order with 8-byte aligned data, as the Python library does.
-    public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:],
-                             to path: String) throws {
+    public static func write(
+        _ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:],
+        to path: String
+    ) throws {
         var seen = Set<String>()
         for (name, _) in tensors where !seen.insert(name).inserted {
             throw ModelError(.invalidConfig, "duplicate tensor name '\(name)'", path: path)

@@ -7,8 +7,10 @@ public final class Linear: Module {
     public let bias: Tensor?
     public let layout: WeightLayout
 
-    public init(inputDimensions: Int, outputDimensions: Int, bias: Bool = true, layout: WeightLayout = .outIn,
-                initializer: inout Initializer, std: Float = 0.02) {
+    public init(
+        inputDimensions: Int, outputDimensions: Int, bias: Bool = true, layout: WeightLayout = .outIn,
+        initializer: inout Initializer, std: Float = 0.02
+    ) {
         let shape = layout == .outIn ? [outputDimensions, inputDimensions] : [inputDimensions, outputDimensions]
         self.weight = parameter(initializer.normal(shape, std: std), "weight")
         self.bias = bias ? parameter(Tensor(zeros: [outputDimensions]), "bias") : nil

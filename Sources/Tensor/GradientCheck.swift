@@ -20,7 +20,9 @@ public enum GradientCheck {
         _ inputs: [Tensor], h: Float = 1e-2, atol: Float = 2e-3, rtol: Float = 1e-2, maxElementsPerInput: Int = 200,
         seed: UInt64 = 7, _ f: () -> Tensor
     ) -> [Mismatch] {
-        GradMode.withGrad { runRecording(inputs, h: h, atol: atol, rtol: rtol, maxElementsPerInput: maxElementsPerInput, seed: seed, f) }
+        GradMode.withGrad {
+            runRecording(inputs, h: h, atol: atol, rtol: rtol, maxElementsPerInput: maxElementsPerInput, seed: seed, f)
+        }
     }
 
     static func runRecording(

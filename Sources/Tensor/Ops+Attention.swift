@@ -22,8 +22,9 @@ public func selfAttention(
     query: Tensor, key: Tensor, value: Tensor, heads: Int, mask: AttentionMask = .init(), dropout: Float = 0,
     rng: CounterRNG? = nil
 ) -> Tensor {
-    precondition(query.rank == 3 && key.shape == query.shape && value.shape == query.shape,
-                 "selfAttention: q/k/v must share a [B, T, C] shape: \(query.shape) \(key.shape) \(value.shape)")
+    precondition(
+        query.rank == 3 && key.shape == query.shape && value.shape == query.shape,
+        "selfAttention: q/k/v must share a [B, T, C] shape: \(query.shape) \(key.shape) \(value.shape)")
     let c = query.shape[2]
     return attentionCore(
         q: .init(tensor: query, offset: 0, ld: c), k: .init(tensor: key, offset: 0, ld: c),
@@ -83,8 +84,9 @@ private func attentionCore(
             let (b, h) = (bh / nh, bh % nh)
             let pp = pb + bh * nt * nt  // [T, T]
             // S = Q Kᵀ · scale
-            BLAS.sgemm(.none, .transposed, m: nt, n: nt, k: hs, alpha: scale, a: qb + at(q, b, h), lda: q.ld,
-                       b: kb + at(k, b, h), ldb: k.ld, c: pp, ldc: nt)
+            BLAS.sgemm(
+                .none, .transposed, m: nt, n: nt, k: hs, alpha: scale, a: qb + at(q, b, h), lda: q.ld,
+                b: kb + at(k, b, h), ldb: k.ld, c: pp, ldc: nt)
             // Masked softmax per query row i over keys j < limit with keyMask 1; masked entries become exactly 0.
             let keep = maskF.isEmpty ? nil : maskF.baseAddress! + b * nt
             let work = UnsafeMutablePointer<Float>.allocate(capacity: nt * nt)
@@ -114,8 +116,9 @@ private func attentionCore(
                 dropped(pp, bh, work)
                 pd = UnsafePointer(work)
             }
-            BLAS.sgemm(.none, .none, m: nt, n: hs, k: nt, a: pd, lda: nt, b: vb + at(v, b, h), ldb: v.ld,
-                       c: ob + b * nt * c + h * hs, ldc: c)
+            BLAS.sgemm(
+                .none, .none, m: nt, n: hs, k: nt, a: pd, lda: nt, b: vb + at(v, b, h), ldb: v.ld,
+                c: ob + b * nt * c + h * hs, ldc: c)
         }
     }
 
@@ -142,13 +145,15 @@ private func attentionCore(
                 pd = UnsafePointer(pdm)
             }
             if let dv {  // dV += Pdᵀ dO
-                BLAS.sgemm(.transposed, .none, m: nt, n: hs, k: nt, a: pd, lda: nt, b: dO, ldb: c, beta: 1,
-                           c: dv + at(v, b, h), ldc: v.ld)
+                BLAS.sgemm(
+                    .transposed, .none, m: nt, n: hs, k: nt, a: pd, lda: nt, b: dO, ldb: c, beta: 1,
+                    c: dv + at(v, b, h), ldc: v.ld)
             }
             guard dq != nil || dk != nil else { return }
             // dPd = dO Vᵀ
-            BLAS.sgemm(.none, .transposed, m: nt, n: nt, k: hs, a: dO, lda: c, b: vb + at(v, b, h), ldb: v.ld,
-                       c: dP, ldc: nt)
+            BLAS.sgemm(
+                .none, .transposed, m: nt, n: nt, k: hs, a: dO, lda: c, b: vb + at(v, b, h), ldb: v.ld,
+                c: dP, ldc: nt)
             if p > 0 {
                 for i in 0..<nt * nt { dP[i] *= keepScaled[i] }
             }
@@ -160,12 +165,14 @@ private func attentionCore(
                 for j in 0..<nt { drow[j] = prow[j] * (drow[j] - dot) * scale }
             }
             if let dq {  // dQ += dS K
-                BLAS.sgemm(.none, .none, m: nt, n: hs, k: nt, a: dP, lda: nt, b: kb + at(k, b, h), ldb: k.ld,
-                           beta: 1, c: dq + at(q, b, h), ldc: q.ld)
+                BLAS.sgemm(
+                    .none, .none, m: nt, n: hs, k: nt, a: dP, lda: nt, b: kb + at(k, b, h), ldb: k.ld,
+                    beta: 1, c: dq + at(q, b, h), ldc: q.ld)
             }
             if let dk {  // dK += dSᵀ Q
-                BLAS.sgemm(.transposed, .none, m: nt, n: hs, k: nt, a: dP, lda: nt, b: qb + at(q, b, h), ldb: q.ld,
-                           beta: 1, c: dk + at(k, b, h), ldc: k.ld)
+                BLAS.sgemm(
+                    .transposed, .none, m: nt, n: hs, k: nt, a: dP, lda: nt, b: qb + at(q, b, h), ldb: q.ld,
+                    beta: 1, c: dk + at(k, b, h), ldc: k.ld)
             }
         }
         withExtendedLifetime(probs) {}

@@ -26,24 +26,24 @@ extension Tensor {
             let g = out.grad!.pointer
             let d = self.gradPointer()
             Parallel.forRanges(n, minChunk: 1 << 15) { range in
-            switch approximation {
-            case .none:
-                // d/dx = Φ(x) + x φ(x)
-                for i in range {
-                    let v = x[i]
-                    let cdf = 0.5 * (1 + FastMath.erf(v * 0.70710678118654752))
-                    let pdf = 0.39894228040143268 * FastMath.exp(-0.5 * v * v)
-                    d[i] += g[i] * (cdf + v * pdf)
+                switch approximation {
+                case .none:
+                    // d/dx = Φ(x) + x φ(x)
+                    for i in range {
+                        let v = x[i]
+                        let cdf = 0.5 * (1 + FastMath.erf(v * 0.70710678118654752))
+                        let pdf = 0.39894228040143268 * FastMath.exp(-0.5 * v * v)
+                        d[i] += g[i] * (cdf + v * pdf)
+                    }
+                case .tanh:
+                    for i in range {
+                        let v = x[i]
+                        let u = 0.79788456080286536 * (v + 0.044715 * v * v * v)
+                        let t = FastMath.tanh(u)
+                        let du = 0.79788456080286536 * (1 + 3 * 0.044715 * v * v)
+                        d[i] += g[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du)
+                    }
                 }
-            case .tanh:
-                for i in range {
-                    let v = x[i]
-                    let u = 0.79788456080286536 * (v + 0.044715 * v * v * v)
-                    let t = FastMath.tanh(u)
-                    let du = 0.79788456080286536 * (1 + 3 * 0.044715 * v * v)
-                    d[i] += g[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du)
-                }
-            }
             }
         }
         return out

@@ -68,25 +68,30 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     let tA: BLAS.Transpose = transposeA ? .transposed : .none
     let tB: BLAS.Transpose = transposeB ? .transposed : .none
     let out = Tensor.empty([m, n])
-    BLAS.sgemm(tA, tB, m: m, n: n, k: k, a: a.pointer, lda: a.shape[1], b: b.pointer, ldb: b.shape[1], c: out.pointer, ldc: n)
+    BLAS.sgemm(
+        tA, tB, m: m, n: n, k: k, a: a.pointer, lda: a.shape[1], b: b.pointer, ldb: b.shape[1], c: out.pointer, ldc: n)
     out.record(parents: [a, b]) { out in
         let dc = out.grad!.pointer  // [M, N]
         if a.requiresGrad {
             if transposeA {  // dA[K, M] += op(B)[K, N] · dC^T
-                BLAS.sgemm(tB, .transposed, m: k, n: m, k: n, a: b.pointer, lda: b.shape[1], b: dc, ldb: n,
-                           beta: 1, c: a.gradPointer(), ldc: m)
+                BLAS.sgemm(
+                    tB, .transposed, m: k, n: m, k: n, a: b.pointer, lda: b.shape[1], b: dc, ldb: n,
+                    beta: 1, c: a.gradPointer(), ldc: m)
             } else {  // dA[M, K] += dC · op(B)^T
-                BLAS.sgemm(.none, transposeB ? .none : .transposed, m: m, n: k, k: n, a: dc, lda: n,
-                           b: b.pointer, ldb: b.shape[1], beta: 1, c: a.gradPointer(), ldc: k)
+                BLAS.sgemm(
+                    .none, transposeB ? .none : .transposed, m: m, n: k, k: n, a: dc, lda: n,
+                    b: b.pointer, ldb: b.shape[1], beta: 1, c: a.gradPointer(), ldc: k)
             }
         }
         if b.requiresGrad {
             if transposeB {  // dB[N, K] += dC^T · op(A)
-                BLAS.sgemm(.transposed, tA, m: n, n: k, k: m, a: dc, lda: n, b: a.pointer, ldb: a.shape[1],
-                           beta: 1, c: b.gradPointer(), ldc: k)
+                BLAS.sgemm(
+                    .transposed, tA, m: n, n: k, k: m, a: dc, lda: n, b: a.pointer, ldb: a.shape[1],
+                    beta: 1, c: b.gradPointer(), ldc: k)
             } else {  // dB[K, N] += op(A)^T · dC
-                BLAS.sgemm(transposeA ? .none : .transposed, .none, m: k, n: n, k: m, a: a.pointer,
-                           lda: a.shape[1], b: dc, ldb: n, beta: 1, c: b.gradPointer(), ldc: n)
+                BLAS.sgemm(
+                    transposeA ? .none : .transposed, .none, m: k, n: n, k: m, a: a.pointer,
+                    lda: a.shape[1], b: dc, ldb: n, beta: 1, c: b.gradPointer(), ldc: n)
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Optional per-op timing (for benchmarks): forward time is the time from the previous op's end to this op's

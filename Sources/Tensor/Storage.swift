@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A contiguous, 64-byte aligned buffer of `Float` shared by a tensor and its views.
@@ -25,7 +25,9 @@ public final class Storage: @unchecked Sendable {
             pooledBytes = bytes
         } else {
             var p: UnsafeMutableRawPointer?
-            guard posix_memalign(&p, 64, bytes) == 0, let p else { fatalError("out of memory allocating \(bytes) bytes") }
+            guard posix_memalign(&p, 64, bytes) == 0, let p else {
+                fatalError("out of memory allocating \(bytes) bytes")
+            }
             raw = p
             pooledBytes = 0
         }

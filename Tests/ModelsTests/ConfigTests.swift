@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Models
 
 @Suite struct ConfigTests {
@@ -16,12 +17,15 @@ import Testing
     }
 
     @Test func readsGPT2KeysAndInnerDefault() throws {
-        let c = try decode(GPTConfig.self, #"{"n_embd": 64, "n_head": 4, "n_inner": null, "activation_function": "gelu_new"}"#)
+        let c = try decode(
+            GPTConfig.self, #"{"n_embd": 64, "n_head": 4, "n_inner": null, "activation_function": "gelu_new"}"#)
         #expect(c.innerSize == 256 && c.activationFunction == .geluNew)
     }
 
     @Test func rejectsInconsistentOrMistypedConfigs() throws {
-        #expect(throws: ModelError.self) { try decode(BertConfig.self, #"{"hidden_size": 10, "num_attention_heads": 3}"#) }
+        #expect(throws: ModelError.self) {
+            try decode(BertConfig.self, #"{"hidden_size": 10, "num_attention_heads": 3}"#)
+        }
         #expect(throws: ModelError.self) { try decode(BertConfig.self, #"{"hidden_size": "big"}"#) }
         #expect(throws: ModelError.self) { try decode(BertConfig.self, #"{"hidden_act": "swish"}"#) }
         #expect(throws: ModelError.self) { try decode(GPTConfig.self, #"{"attn_pdrop": 1.5}"#) }

@@ -1,12 +1,14 @@
 import Foundation
-import Testing
-@testable import Models
 import Tensor
+import Testing
+
+@testable import Models
 
 /// Opens a fixture shipped with this test target.
 func fixturePath(_ name: String, _ ext: String) throws -> String {
-    try #require(Bundle.module.path(forResource: name, ofType: ext, inDirectory: "Fixtures"),
-                 "fixture \(name).\(ext) missing; run scripts/golden/tensor/generate.sh")
+    try #require(
+        Bundle.module.path(forResource: name, ofType: ext, inDirectory: "Fixtures"),
+        "fixture \(name).\(ext) missing; run scripts/golden/tensor/generate.sh")
 }
 
 /// The largest element-wise violation of `|a - b| <= rtol·|b| + atol·max|b|` (≤ 0 when all elements pass), with the
@@ -27,9 +29,10 @@ func closeness(_ a: Tensor, _ b: Tensor, rtol: Float, atol: Float) -> (excess: F
 /// Returns nil (after printing why) when it is absent, unless `FINETUNED_REQUIRE_ASSETS=1`, which makes the test fail.
 func miniLMDirectory() -> URL? {
     let env = ProcessInfo.processInfo.environment
-    let root = env["FINETUNED_ASSETS"].map { URL(fileURLWithPath: $0) }
+    let root =
+        env["FINETUNED_ASSETS"].map { URL(fileURLWithPath: $0) }
         ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("assets")
+        .deletingLastPathComponent().appendingPathComponent("assets")
     let dir = root.appendingPathComponent("all-MiniLM-L6-v2")
     if FileManager.default.fileExists(atPath: dir.appendingPathComponent("model.safetensors").path) { return dir }
     let message = "all-MiniLM-L6-v2 not found in \(dir.path); run scripts/fetch-assets or set FINETUNED_ASSETS"

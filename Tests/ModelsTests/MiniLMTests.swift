@@ -1,8 +1,9 @@
 import Foundation
 import NN
-import Testing
-@testable import Models
 import Tensor
+import Testing
+
+@testable import Models
 
 /// The real all-MiniLM-L6-v2 (from the assets folder): token ids → sentence embeddings against transformers.
 @Suite struct MiniLMTests {

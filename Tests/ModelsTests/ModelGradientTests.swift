@@ -1,7 +1,8 @@
-import Testing
-@testable import Models
 import NN
 import Tensor
+import Testing
+
+@testable import Models
 
 /// Whole layers and models, training mode with dropout on, under a finite-difference gradient check (the dropout
 /// masks are fixed by the context's seed/step, so the function is smooth in the inputs).
@@ -28,8 +29,9 @@ import Tensor
     @Test func bertWithHeadsPassesGradientCheck() {
         let model = BertForMaskedLM(config: Self.tinyBert, pooler: true, seed: 9)
         enlarge(model)
-        let input = EncoderInput(batch: 2, time: 3, inputIds: [1, 5, 7, 2, 9, 0], tokenTypeIds: [0, 0, 1, 0, 1, 1],
-                                 attentionMask: [1, 1, 1, 1, 1, 0])
+        let input = EncoderInput(
+            batch: 2, time: 3, inputIds: [1, 5, 7, 2, 9, 0], tokenTypeIds: [0, 0, 1, 0, 1, 1],
+            attentionMask: [1, 1, 1, 1, 1, 0])
         let failures = GradientCheck.run(model.parameters, h: 2e-3, atol: 3e-3, rtol: 2e-2, maxElementsPerInput: 12) {
             let (logits, hidden) = model(input, context: ForwardContext(training: true, seed: 5, step: 1))
             return crossEntropy(logits: logits, targets: [3, -100, 4, 1, 2, -100]) + model.bert.pooled(hidden).sum()

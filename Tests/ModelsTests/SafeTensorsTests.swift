@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Models
 import Tensor
+import Testing
+
+@testable import Models
 
 @Suite struct SafeTensorsTests {
     func tempPath(_ name: String) -> String {
@@ -55,14 +56,18 @@ import Tensor
         .init(name: "header length beyond the file", header: "{}", data: [], lengthOverride: 1000),
         .init(name: "header not JSON", header: "{not json", data: [], lengthOverride: nil),
         .init(name: "header not an object", header: "[1, 2]", data: [], lengthOverride: nil),
-        .init(name: "offsets past the end", header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
-              data: [0, 0, 0, 0], lengthOverride: nil),
-        .init(name: "size disagrees with shape", header: #"{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,
-              data: Array(repeating: 0, count: 8), lengthOverride: nil),
-        .init(name: "missing dtype", header: #"{"x":{"shape":[2],"data_offsets":[0,8]}}"#,
-              data: Array(repeating: 0, count: 8), lengthOverride: nil),
-        .init(name: "reversed offsets", header: #"{"x":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}}"#,
-              data: Array(repeating: 0, count: 8), lengthOverride: nil),
+        .init(
+            name: "offsets past the end", header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
+            data: [0, 0, 0, 0], lengthOverride: nil),
+        .init(
+            name: "size disagrees with shape", header: #"{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,
+            data: Array(repeating: 0, count: 8), lengthOverride: nil),
+        .init(
+            name: "missing dtype", header: #"{"x":{"shape":[2],"data_offsets":[0,8]}}"#,
+            data: Array(repeating: 0, count: 8), lengthOverride: nil),
+        .init(
+            name: "reversed offsets", header: #"{"x":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}}"#,
+            data: Array(repeating: 0, count: 8), lengthOverride: nil),
         .init(name: "bad metadata", header: #"{"__metadata__":{"a":1}}"#, data: [], lengthOverride: nil),
     ]
 
@@ -119,7 +124,9 @@ import Tensor
         let model = GPTModel(config: config, seed: 5)
         let weights = dir.appendingPathComponent("model.safetensors").path
         for prefix in ["", "transformer."] {
-            let named = model.namedParameters.map { (prefix + String($0.name.dropFirst("transformer.".count)), $0.tensor) }
+            let named = model.namedParameters.map {
+                (prefix + String($0.name.dropFirst("transformer.".count)), $0.tensor)
+            }
             try SafeTensorsFile.write(named, to: weights)
             let loaded = try GPTModel(directory: dir)
             #expect(loaded.parameters.map(\.scalars) == model.parameters.map(\.scalars))

@@ -1,8 +1,9 @@
 import Foundation
 import NN
-import Testing
-@testable import Models
 import Tensor
+import Testing
+
+@testable import Models
 
 /// Tiny random-weight BERT and GPT-2 against PyTorch/transformers (fixtures from scripts/golden/tensor/generate.sh):
 /// outputs, loss, every parameter gradient, and the parameters after three AdamW steps.
@@ -21,9 +22,14 @@ import Tensor
     let rtol: Float = 1e-4
     let atol: Float = 1e-5
 
-    func expectClose(_ ours: Tensor, _ file: SafeTensorsFile, _ key: String, floor: Float = 0, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectClose(
+        _ ours: Tensor, _ file: SafeTensorsFile, _ key: String, floor: Float = 0,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let reference = try file.tensor(key)
-        #expect(ours.count == reference.count, "\(key): \(ours.shape) vs \(reference.shape)", sourceLocation: sourceLocation)
+        #expect(
+            ours.count == reference.count, "\(key): \(ours.shape) vs \(reference.shape)", sourceLocation: sourceLocation
+        )
         guard ours.count == reference.count else { return }
         var c = closeness(ours, reference, rtol: rtol, atol: atol)
         c.excess -= floor
@@ -35,8 +41,10 @@ import Tensor
     /// gradient).
     /// Returns (compared, skipped) element counts.
     @discardableResult
-    func expectCloseAfterAdam(_ ours: Tensor, _ file: SafeTensorsFile, _ name: String, steps: Int, lr: Float,
-                              noiseFloor: Float, sourceLocation: SourceLocation = #_sourceLocation) throws -> (Int, Int) {
+    func expectCloseAfterAdam(
+        _ ours: Tensor, _ file: SafeTensorsFile, _ name: String, steps: Int, lr: Float,
+        noiseFloor: Float, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> (Int, Int) {
         let reference = try file.tensor("adamw\(steps)/" + name)
         let grad0 = try file.tensor("grad/" + name)
         var compared = 0
@@ -46,9 +54,10 @@ import Tensor
             let excess = abs(ours.pointer[i] - reference.pointer[i]) - (rtol * abs(reference.pointer[i]) + 5e-3 * lr)
             if excess > worst.excess { worst = (excess, i) }
         }
-        #expect(compared == 0 || worst.excess <= 0,
-                "adamw\(steps)/\(name)[\(worst.index)]: ours \(ours.pointer[worst.index]), torch \(reference.pointer[worst.index])",
-                sourceLocation: sourceLocation)
+        #expect(
+            compared == 0 || worst.excess <= 0,
+            "adamw\(steps)/\(name)[\(worst.index)]: ours \(ours.pointer[worst.index]), torch \(reference.pointer[worst.index])",
+            sourceLocation: sourceLocation)
         return (compared, ours.count - compared)
     }
 
@@ -59,8 +68,10 @@ import Tensor
 
     func hyperparameters(_ f: SafeTensorsFile) throws -> (lr: Float, wd: Float, steps: Int, losses: [Float]) {
         let losses = try JSONDecoder().decode([Float].self, from: Data(try #require(f.metadata["losses"]).utf8))
-        return (Float(try #require(f.metadata["lr"]))!, Float(try #require(f.metadata["weight_decay"]))!,
-                Int(try #require(f.metadata["steps"]))!, losses)
+        return (
+            Float(try #require(f.metadata["lr"]))!, Float(try #require(f.metadata["weight_decay"]))!,
+            Int(try #require(f.metadata["steps"]))!, losses
+        )
     }
 
     @Test func tinyBertMatchesPyTorch() throws {
@@ -90,7 +101,8 @@ import Tensor
             for (_, p) in named { p.zeroGrad() }
             let (logits, hidden) = model(input, context: ForwardContext(training: true, seed: 1, step: UInt64(step)))
             let nspLogits = nsp(model.bert.pooled(hidden))
-            let loss = crossEntropy(logits: logits, targets: mlmLabels) + crossEntropy(logits: nspLogits, targets: nspLabels)
+            let loss =
+                crossEntropy(logits: logits, targets: mlmLabels) + crossEntropy(logits: nspLogits, targets: nspLabels)
             #expect(abs(loss.item - hp.losses[step]) <= 1e-4 * abs(hp.losses[step]), "loss at step \(step)")
             if step == 0 {
                 try expectClose(logits, f, "output/mlm_logits")
@@ -107,7 +119,8 @@ import Tensor
         }
         var counts = (0, 0)
         for (name, p) in named {
-            let (kept, skipped) = try expectCloseAfterAdam(p, f, name, steps: hp.steps, lr: hp.lr, noiseFloor: 1e-5 * gmax)
+            let (kept, skipped) = try expectCloseAfterAdam(
+                p, f, name, steps: hp.steps, lr: hp.lr, noiseFloor: 1e-5 * gmax)
             counts = (counts.0 + kept, counts.1 + skipped)
         }
         print("tiny BERT after AdamW: \(counts.0) elements compared, \(counts.1) with ~0 gradient skipped")
@@ -129,21 +142,24 @@ import Tensor
         let gmax = try maxReferenceGradient(f, model.namedParameters.map(\.name))
         for step in 0..<hp.steps {
             model.zeroGrad()
-            let logits = model(ids.values, batch: nb, time: nt, context: ForwardContext(training: true, step: UInt64(step)))
+            let logits = model(
+                ids.values, batch: nb, time: nt, context: ForwardContext(training: true, step: UInt64(step)))
             let loss = crossEntropy(logits: logits, targets: targets)
             #expect(abs(loss.item - hp.losses[step]) <= 1e-4 * abs(hp.losses[step]), "loss at step \(step)")
             if step == 0 { try expectClose(logits, f, "output/logits") }
             loss.backward()
             if step == 0 {
                 for (name, p) in model.namedParameters {
-                    try expectClose(try #require(p.grad, "no gradient for \(name)"), f, "grad/" + name, floor: 1e-6 * gmax)
+                    try expectClose(
+                        try #require(p.grad, "no gradient for \(name)"), f, "grad/" + name, floor: 1e-6 * gmax)
                 }
             }
             optimizer.update()
         }
         var counts = (0, 0)
         for (name, p) in model.namedParameters {
-            let (kept, skipped) = try expectCloseAfterAdam(p, f, name, steps: hp.steps, lr: hp.lr, noiseFloor: 1e-5 * gmax)
+            let (kept, skipped) = try expectCloseAfterAdam(
+                p, f, name, steps: hp.steps, lr: hp.lr, noiseFloor: 1e-5 * gmax)
             counts = (counts.0 + kept, counts.1 + skipped)
         }
         print("tiny GPT after AdamW: \(counts.0) elements compared, \(counts.1) with ~0 gradient skipped")

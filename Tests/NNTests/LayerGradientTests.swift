@@ -1,6 +1,7 @@
-import Testing
-@testable import NN
 import Tensor
+import Testing
+
+@testable import NN
 
 /// Every NN layer under a finite-difference gradient check, with respect to its input and its parameters.
 @Suite struct LayerGradientTests {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Tensor
 
 /// One op under a finite-difference gradient check: its inputs and a closure that recomputes it from them.
@@ -111,16 +112,24 @@ let opCases: [GradCase] = [
     GradCase(name: "selfAttention q,k,v with padding mask and dropout") {
         let (q, k, v) = (r([2, 4, 6], 41), r([2, 4, 6], 42), r([2, 4, 6], 43))
         let mask = AttentionMask(keyMask: [1, 1, 0, 1, 1, 1, 1, 0])
-        return ([q, k, v], {
-            selfAttention(query: q, key: k, value: v, heads: 3, mask: mask, dropout: 0.3, rng: CounterRNG(seed: 8, stream: 1))
-        })
+        return (
+            [q, k, v],
+            {
+                selfAttention(
+                    query: q, key: k, value: v, heads: 3, mask: mask, dropout: 0.3, rng: CounterRNG(seed: 8, stream: 1))
+            }
+        )
     },
     GradCase(name: "selfAttention fused qkv, causal, dropout") {
         let qkv = r([2, 4, 12], 37)
-        return ([qkv], {
-            selfAttention(
-                qkv: qkv, heads: 2, mask: AttentionMask(causal: true), dropout: 0.2, rng: CounterRNG(seed: 3, stream: 4))
-        })
+        return (
+            [qkv],
+            {
+                selfAttention(
+                    qkv: qkv, heads: 2, mask: AttentionMask(causal: true), dropout: 0.2,
+                    rng: CounterRNG(seed: 3, stream: 4))
+            }
+        )
     },
 ]
 

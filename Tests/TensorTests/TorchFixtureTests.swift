@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Tensor
 
 /// Ops against PyTorch (Fixtures/ops.json from scripts/golden/tensor/generate.sh): values and input gradients for a
@@ -68,11 +69,13 @@ import Testing
         case "softmax": x["x"]!.softmax()
         case "cross_entropy": crossEntropy(logits: x["logits"]!, targets: c.targets!)
         case "attention":
-            selfAttention(query: x["q"]!, key: x["k"]!, value: x["v"]!, heads: c.heads!,
-                          mask: AttentionMask(keyMask: c.keyMask))
+            selfAttention(
+                query: x["q"]!, key: x["k"]!, value: x["v"]!, heads: c.heads!,
+                mask: AttentionMask(keyMask: c.keyMask))
         case "attention_causal":
-            selfAttention(query: x["q"]!, key: x["k"]!, value: x["v"]!, heads: c.heads!,
-                          mask: AttentionMask(causal: true))
+            selfAttention(
+                query: x["q"]!, key: x["k"]!, value: x["v"]!, heads: c.heads!,
+                mask: AttentionMask(causal: true))
         case "embedding": embedding(x["weight"]!, ids: c.ids!)
         case "mean_pool": x["x"]!.meanPooled(mask: c.mask!)
         case "l2_normalize": x["x"]!.l2Normalized()
@@ -111,14 +114,16 @@ import Testing
     @Test func adamWMatchesPyTorchOnFixedGradients() throws {
         let a = try #require(Self.fixture?.adamw)
         let p = a.initial.tensor
-        let opt = AdamW(parameters: [p], learningRate: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps,
-                        weightDecay: a.weightDecay)
+        let opt = AdamW(
+            parameters: [p], learningRate: a.lr, beta1: a.beta1, beta2: a.beta2, eps: a.eps,
+            weightDecay: a.weightDecay)
         for (g, expected) in zip(a.grads, a.after) {
             p.grad = g.tensor
             opt.update()
             for i in 0..<p.count {
-                #expect(abs(p.pointer[i] - Float(expected.data[i])) <= 1e-6 + 1e-6 * abs(Float(expected.data[i])),
-                        "step \(opt.step) [\(i)]")
+                #expect(
+                    abs(p.pointer[i] - Float(expected.data[i])) <= 1e-6 + 1e-6 * abs(Float(expected.data[i])),
+                    "step \(opt.step) [\(i)]")
             }
         }
     }
