@@ -344,6 +344,44 @@ import Tokenizers
         #expect(truncated > 10)
     }
 
+    @Test func cancellingStopsTheStageAtTheNextBatchWithoutAnArtifact() async throws {
+        let ws = try TokenizeWorkspace()
+        try ws.addModel()
+        // 20 files of 5,000 rows: several seconds of work in a debug build, so the stop lands mid-stage.
+        let questions = try Fixture.records(Fixture.trec, label: "coarse")
+        for f in 0..<20 {
+            var lines = ""
+            for r in 0..<5000 {
+                let q = questions[(f * 5000 + r) % questions.count]
+                lines += #"{"text": "\#(q.text.replacingOccurrences(of: "\"", with: "'")) (\#(f)-\#(r))", "label": "\#(q.label!.key)"}"# + "\n"
+            }
+            try ws.write("data/part\(f).jsonl", lines)
+        }
+        try ws.write(
+            "p.yaml",
+            """
+            version: 1
+            model: { base: model }
+            data:
+              many: { path: data/*.jsonl, label: label }
+            stages:
+              tokenize: { plugin: tokenize, inputs: [many] }
+            """)
+        let engine = try Engine(
+            stateDirectory: ws.state, runner: SubprocessStageRunner(gracePeriod: .seconds(5)), jobs: 1)
+        let registry = await engine.discoverPlugins(directories: [TokenizeWorkspace.buildDirectory])
+        let pipeline = try PipelineValidator(registry: registry).validate(file: ws.root + "/p.yaml")
+        let began = Date()
+        let task = Task { try await engine.run(pipeline) }
+        try await Task.sleep(for: .milliseconds(700))
+        task.cancel()
+        let record = try await task.value
+        // Stopped on request (exit 75), well within the grace period: it polled, it was not killed.
+        #expect(record.stage("tokenize")?.status == .stopped, "\(record.stage("tokenize")?.error ?? "")")
+        #expect(Date().timeIntervalSince(began) < 4)
+        #expect(engine.store.all().isEmpty)
+    }
+
     @Test func anUnsupportedTokenizerFailsWithItsPathAndTheComponent() async throws {
         let ws = try TokenizeWorkspace()
         try ws.copy(Fixture.trec, to: "data/trec.jsonl")
