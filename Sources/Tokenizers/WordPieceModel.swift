@@ -77,7 +77,8 @@ public struct WordPieceModel: TokenizerModel {
             var end = min(hi, start + (first ? initial.maxKeyLength : continuation.maxKeyLength))
             var found: Int32 = -1
             while end > start {
-                found = first ? initial.lookup(base + start, end - start) : continuation.lookup(base + start, end - start)
+                found =
+                    first ? initial.lookup(base + start, end - start) : continuation.lookup(base + start, end - start)
                 if found >= 0 { break }
                 end -= 1
             }
