@@ -24,6 +24,9 @@ public struct AddedToken: Sendable, Equatable {
 
     init(_ node: JSONNode) throws {
         id = try node.required("id").int()
+        guard id >= 0, id < ModelFactory.maxTokenId else {
+            throw node["id"].invalid("token id \(id) out of range 0..<\(ModelFactory.maxTokenId)")
+        }
         content = try node.required("content").string()
         if content.isEmpty { throw node["content"].invalid("empty added token") }
         singleWord = try node.bool("single_word", default: false)

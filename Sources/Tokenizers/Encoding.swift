@@ -59,8 +59,8 @@ public struct Encoding: Sendable, Equatable {
     public var attentionMask: [Int] { items.map { $0.attention ? 1 : 0 } }
     public var sequenceIds: [Int?] { items.map { $0.sequence < 0 ? nil : Int($0.sequence) } }
 
-    /// Ids as 32-bit integers without an intermediate array of `Int`.
-    public func withIds<R>(_ body: ([Int32]) throws -> R) rethrows -> R { try body(items.map(\.id)) }
+    /// Ids as 32-bit integers (the width token shards store).
+    public var ids32: [Int32] { items.map(\.id) }
 
     @inline(__always)
     mutating func append(id: Int, offset: Offset, typeId: Int, special: Bool, sequence: Int?) {

@@ -70,6 +70,9 @@ public struct WordCache {
 }
 
 enum ModelFactory {
+    /// Ids index dense tables: an absurd id in a file must be an error, not a huge allocation.
+    static let maxTokenId = 1 << 22
+
     static func make(_ node: JSONNode) throws -> TokenizerModel {
         // Old files omit the model type; HF then infers it from the keys.
         let type: String
@@ -97,7 +100,9 @@ enum ModelFactory {
         result.reserveCapacity(members.count)
         for (token, idNode) in members {
             let id = try idNode.int()
-            guard id >= 0, id < 1 << 30 else { throw idNode.invalid("token id out of range") }
+            guard id >= 0, id < ModelFactory.maxTokenId else {
+                throw idNode.invalid("token id \(id) out of range 0..<\(ModelFactory.maxTokenId)")
+            }
             result.append((token, id))
         }
         return result

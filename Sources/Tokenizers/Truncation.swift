@@ -115,7 +115,9 @@ public struct PaddingParams: Sendable, Equatable {
             }
             strategy = .batchLongest
         } else if s.has("Fixed") {
-            strategy = .fixed(try s["Fixed"].int())
+            let n = try s["Fixed"].int()
+            guard n >= 0, n <= 1 << 22 else { throw s["Fixed"].invalid("padding length \(n) out of range") }
+            strategy = .fixed(n)
         } else if s.isNull {
             strategy = .batchLongest
         } else {

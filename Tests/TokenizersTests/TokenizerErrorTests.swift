@@ -43,6 +43,13 @@ import Testing
             .unsupported
         ),
         ("{\(wordPiece), \"added_tokens\": [{\"id\": 5}]}", "added_tokens[0].content", .missing),
+        ("{\(wordPiece), \"added_tokens\": [{\"id\": -1, \"content\": \"x\"}]}", "added_tokens[0].id", .invalid),
+        (
+            #"{"model": {"type": "WordPiece", "unk_token": "a", "vocab": {"a": 999999999999}}}"#, "model.vocab.a",
+            .invalid
+        ),
+        ("{\(wordPiece), \"padding\": {\"strategy\": {\"Fixed\": 100000000000}}}", "padding.strategy.Fixed", .invalid),
+        ("{\(wordPiece), \"truncation\": {\"max_length\": 8, \"stride\": 8}}", "truncation.stride", .invalid),
     ])
     func locatedError(_ json: String, _ path: String, _ code: TokenizerError.Code) {
         do {
