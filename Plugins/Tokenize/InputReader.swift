@@ -41,8 +41,8 @@ struct InputReader {
     func loadAll(_ data: [String: DataInput], threads: Int) throws -> [LoadedInput] {
         let names = data.keys.sorted()
         let jobs = names.flatMap { name in data[name]!.files.map { (name, $0) } }
-        var readers: [String: FileReader] = [:]
-        for name in names { readers[name] = try Self.reader(for: data[name]!, unit: options.textUnit, input: name) }
+        let readers = Dictionary(
+            uniqueKeysWithValues: try names.map { ($0, try Self.reader(for: data[$0]!, unit: options.textUnit, input: $0)) })
         let finished = Counter()
         let results = concurrentMap(jobs.count, threads: threads) { j -> Result<([Record], ReadSummary), Error> in
             let (name, file) = jobs[j]

@@ -71,7 +71,7 @@ struct SequenceEncoder {
             }
             for (i, encoding) in encodings.enumerated() {
                 let kept = cut[i] ?? encoding
-                let ids = kept.withIds { $0.map { UInt32(bitPattern: $0) } }
+                let ids = kept.ids.map { UInt32(truncatingIfNeeded: $0) }
                 let first = pairs ? kept.typeIds.prefix { $0 == 0 }.count : ids.count
                 try sink(start + i, EncodedRow(ids: ids, firstSegmentLength: first, fullLength: encoding.count))
             }
@@ -95,7 +95,7 @@ struct SequenceEncoder {
             let batch = Array(records[start..<min(records.count, start + Self.batchSize / 8)])
             let encodings = try located(batch) { try full.encodeBatch(batch.map(\.text), threads: threads) }
             for encoding in encodings {
-                var ids = encoding.withIds { $0.map { UInt32(bitPattern: $0) } }
+                var ids = encoding.ids.map { UInt32(truncatingIfNeeded: $0) }
                 if let documentSeparator { ids.append(documentSeparator) }
                 documentLength(ids.count)
                 var k = 0
