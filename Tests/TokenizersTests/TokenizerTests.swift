@@ -52,6 +52,15 @@ import Testing
         #expect(mismatches == 0)
     }
 
+    /// Classic BPE with `end_of_word_suffix` (CharBPE) or `continuing_subword_prefix`, unk tokens.
+    @Test(arguments: ["hf-suffix-bpe", "hf-prefix-bpe"])
+    func hfTrainedClassicBPEMatchesHF(_ name: String) throws {
+        let tok = try Fixtures.tokenizer("\(name)-tokenizer.json")
+        let (checked, mismatches) = try Fixtures.compare(tok, golden: "\(name)-golden.jsonl")
+        #expect(checked > 250)
+        #expect(mismatches == 0)
+    }
+
     @Test func hfTrainedWordLevelMatchesHF() throws {
         let tok = try Fixtures.tokenizer("hf-wordlevel-tokenizer.json")
         let (checked, mismatches) = try Fixtures.compare(tok, golden: "hf-wordlevel-golden.jsonl")

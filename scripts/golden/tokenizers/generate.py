@@ -205,6 +205,26 @@ def main():
     write_golden(bf, os.path.join(FIX, "hf-bytefallback-golden.jsonl"), cases,
                  "Llama-2-style BPE with byte fallback trained by HF", step=3)
 
+    # 3e. Classic (non byte-level) BPE: an end-of-word suffix (CharBPE style) and a continuing-subword prefix.
+    cb = Tokenizer(models.BPE(unk_token="<unk>", end_of_word_suffix="</w>"))
+    cb.normalizer = normalizers.BertNormalizer(lowercase=True)
+    cb.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    cb.decoder = decoders.BPEDecoder(suffix="</w>")
+    cb.train([corpus_path], trainers.BpeTrainer(vocab_size=1200, special_tokens=["<unk>"], end_of_word_suffix="</w>",
+                                                limit_alphabet=200, show_progress=False))
+    cb.save(os.path.join(FIX, "hf-suffix-bpe-tokenizer.json"))
+    write_golden(Tokenizer.from_file(os.path.join(FIX, "hf-suffix-bpe-tokenizer.json")),
+                 os.path.join(FIX, "hf-suffix-bpe-golden.jsonl"), cases, "BPE with end_of_word_suffix trained by HF", step=6)
+    cp = Tokenizer(models.BPE(unk_token="[UNK]", continuing_subword_prefix="##"))
+    cp.pre_tokenizer = pre_tokenizers.Whitespace()
+    cp.decoder = decoders.WordPiece()
+    cp.train([corpus_path], trainers.BpeTrainer(vocab_size=1200, special_tokens=["[UNK]"], continuing_subword_prefix="##",
+                                                limit_alphabet=200, show_progress=False))
+    cp.save(os.path.join(FIX, "hf-prefix-bpe-tokenizer.json"))
+    write_golden(Tokenizer.from_file(os.path.join(FIX, "hf-prefix-bpe-tokenizer.json")),
+                 os.path.join(FIX, "hf-prefix-bpe-golden.jsonl"), cases, "BPE with continuing_subword_prefix trained by HF",
+                 step=6)
+
     # 4. OUR trainer on the same corpus; HF loads the result and encodes the lines.
     ours_path = os.path.join(FIX, "ours-bpe-tokenizer.json")
     subprocess.run([bench, "train", corpus_path, ours_path, "--vocab-size", "2000", "--min-frequency", "2",
