@@ -17,7 +17,9 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, layout: Wei
     let out = Tensor.empty(Array(x.shape.dropLast()) + [outF])
     let y = out.pointer
     if let bias {
-        for r in 0..<n { (y + r * outF).update(from: bias.pointer, count: outF) }
+        Parallel.forRanges(n, minChunk: 256) { rows in
+            for r in rows { (y + r * outF).update(from: bias.pointer, count: outF) }
+        }
     }
     // y[N, out] (+)= x[N, in] · W^T
     BLAS.sgemm(
@@ -47,10 +49,17 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, layout: Wei
             }
         }
         if let bias, bias.requiresGrad {
+            // db[out] += Σ_rows dy, split over column blocks so threads write disjoint parts.
             let db = bias.gradPointer()
-            for r in 0..<n {
-                let row = dy + r * outF
-                for j in 0..<outF { db[j] += row[j] }
+            let block = (outF + Parallel.threads * 16 - 1) / (Parallel.threads * 16) * 16  // one block per thread
+            Parallel.forRanges((outF + block - 1) / block) { blocks in
+                for blk in blocks {
+                    let (lo, hi) = (blk * block, min(outF, (blk + 1) * block))
+                    for r in 0..<n {
+                        let row = dy + r * outF
+                        for j in lo..<hi { db[j] += row[j] }
+                    }
+                }
             }
         }
     }
