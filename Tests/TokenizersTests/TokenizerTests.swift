@@ -39,7 +39,7 @@ import Testing
         let tok = try Tokenizer(json: Data(JSONWriter.write(.object(root), pretty: false).utf8))
         #expect((tok.model as? BPEModel)?.ignoreMerges == true)
         let (checked, mismatches) = try Fixtures.compare(tok, golden: "hf-bpe-variant-golden.jsonl")
-        #expect(checked > 500)
+        #expect(checked > 380)
         #expect(mismatches == 0)
     }
 
@@ -57,7 +57,7 @@ import Testing
     func hfTrainedClassicBPEMatchesHF(_ name: String) throws {
         let tok = try Fixtures.tokenizer("\(name)-tokenizer.json")
         let (checked, mismatches) = try Fixtures.compare(tok, golden: "\(name)-golden.jsonl")
-        #expect(checked > 250)
+        #expect(checked > 180)
         #expect(mismatches == 0)
     }
 

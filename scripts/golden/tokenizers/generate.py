@@ -33,7 +33,7 @@ def test_cases(seed):
     eng = english_lines()
     varied = varied_lines(1200, seed)
     # English from the second half of the docstrings (the first half trains the BPE), cut to <= 240 chars.
-    english = [e[:240] for e in eng[len(eng) // 2:][:360]]
+    english = [e[:160] for e in eng[len(eng) // 2:][:360]]
     lines = varied + english
     cases = []
     for i, line in enumerate(lines):
@@ -125,7 +125,7 @@ def main():
 
     # 2. The training corpus: first half of the docstrings plus varied lines (other seed).
     eng = english_lines()
-    corpus_lines = eng[: len(eng) // 2][:1000] + varied_lines(1000, seed=7)
+    corpus_lines = eng[: len(eng) // 2][:800] + varied_lines(800, seed=7)
     corpus = "".join(l.replace("\r", " ").replace("\n", " ") + "\n" for l in corpus_lines)
     corpus_path = os.path.join(FIX, "trainer-corpus.txt")
     with open(corpus_path, "w", encoding="utf-8", newline="") as f:
@@ -141,7 +141,7 @@ def main():
     hf.train([corpus_path], trainer)
     hf.post_processor = processors.RobertaProcessing(("</s>", hf.token_to_id("</s>")), ("<s>", hf.token_to_id("<s>")),
                                                      trim_offsets=True, add_prefix_space=True)
-    hf.save(os.path.join(FIX, "hf-bpe-tokenizer.json"))
+    hf.save(os.path.join(FIX, "hf-bpe-tokenizer.json"), pretty=False)
     hf = Tokenizer.from_file(os.path.join(FIX, "hf-bpe-tokenizer.json"))
     write_golden(hf, os.path.join(FIX, "hf-bpe-golden.jsonl"), cases, "byte-level BPE trained by HF on trainer-corpus.txt",
                  step=2)
@@ -172,7 +172,7 @@ def main():
         json.dump(dict(HEADER, patch=patch), f, ensure_ascii=False, indent=1)
     write_golden(var_tok, os.path.join(FIX, "hf-bpe-variant-golden.jsonl"), cases,
                  "hf-bpe-tokenizer.json patched with hf-bpe-variant-patch.json (Llama-3-style split, ignore_merges, added tokens)",
-                 step=3)
+                 step=4)
 
     # 3c. A WordLevel tokenizer trained by HF (NFKC + lowercase, Whitespace, no decoder).
     wl = Tokenizer(models.WordLevel(unk_token="[UNK]"))
@@ -181,7 +181,7 @@ def main():
     wl.train([corpus_path], trainers.WordLevelTrainer(vocab_size=600, special_tokens=["[UNK]", "[CLS]", "[SEP]"],
                                                       show_progress=False))
     wl.post_processor = processors.BertProcessing(("[SEP]", wl.token_to_id("[SEP]")), ("[CLS]", wl.token_to_id("[CLS]")))
-    wl.save(os.path.join(FIX, "hf-wordlevel-tokenizer.json"))
+    wl.save(os.path.join(FIX, "hf-wordlevel-tokenizer.json"), pretty=False)
     wl = Tokenizer.from_file(os.path.join(FIX, "hf-wordlevel-tokenizer.json"))
     write_golden(wl, os.path.join(FIX, "hf-wordlevel-golden.jsonl"), cases, "WordLevel trained by HF, BertProcessing", step=5)
 
@@ -212,18 +212,18 @@ def main():
     cb.decoder = decoders.BPEDecoder(suffix="</w>")
     cb.train([corpus_path], trainers.BpeTrainer(vocab_size=1200, special_tokens=["<unk>"], end_of_word_suffix="</w>",
                                                 limit_alphabet=200, show_progress=False))
-    cb.save(os.path.join(FIX, "hf-suffix-bpe-tokenizer.json"))
+    cb.save(os.path.join(FIX, "hf-suffix-bpe-tokenizer.json"), pretty=False)
     write_golden(Tokenizer.from_file(os.path.join(FIX, "hf-suffix-bpe-tokenizer.json")),
-                 os.path.join(FIX, "hf-suffix-bpe-golden.jsonl"), cases, "BPE with end_of_word_suffix trained by HF", step=6)
+                 os.path.join(FIX, "hf-suffix-bpe-golden.jsonl"), cases, "BPE with end_of_word_suffix trained by HF", step=8)
     cp = Tokenizer(models.BPE(unk_token="[UNK]", continuing_subword_prefix="##"))
     cp.pre_tokenizer = pre_tokenizers.Whitespace()
     cp.decoder = decoders.WordPiece()
     cp.train([corpus_path], trainers.BpeTrainer(vocab_size=1200, special_tokens=["[UNK]"], continuing_subword_prefix="##",
                                                 limit_alphabet=200, show_progress=False))
-    cp.save(os.path.join(FIX, "hf-prefix-bpe-tokenizer.json"))
+    cp.save(os.path.join(FIX, "hf-prefix-bpe-tokenizer.json"), pretty=False)
     write_golden(Tokenizer.from_file(os.path.join(FIX, "hf-prefix-bpe-tokenizer.json")),
                  os.path.join(FIX, "hf-prefix-bpe-golden.jsonl"), cases, "BPE with continuing_subword_prefix trained by HF",
-                 step=6)
+                 step=8)
 
     # 4. OUR trainer on the same corpus; HF loads the result and encodes the lines.
     ours_path = os.path.join(FIX, "ours-bpe-tokenizer.json")
