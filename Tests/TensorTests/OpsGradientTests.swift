@@ -92,6 +92,14 @@ let opCases: [GradCase] = [
         let x = r([2, 6], 29)
         return ([x], { x.reshaped([3, -1]) * r([3, 4], 30) })
     },
+    GradCase(name: "permuted [B, T, NH, hs] → [B, NH, T, hs]") {
+        let x = r([2, 3, 2, 2], 44)
+        return ([x], { x.permuted([0, 2, 1, 3]) })
+    },
+    GradCase(name: "transposed") {
+        let x = r([3, 4], 45)
+        return ([x], { x.transposed() })
+    },
     GradCase(name: "selectingToken") {
         let x = r([2, 3, 4], 31)
         return ([x], { x.selectingToken(1) })
@@ -139,6 +147,18 @@ let opCases: [GradCase] = [
         let (inputs, f) = c.make()
         let failures = GradientCheck.run(inputs, f)
         #expect(failures.isEmpty, "\(c.name): \(failures.prefix(5))")
+    }
+
+    @Test func permutedMovesElementsLikeTorch() {
+        let x = Tensor((0..<24).map(Float.init), shape: [2, 3, 4])
+        let y = x.permuted([2, 0, 1])  // y[k, i, j] = x[i, j, k]
+        #expect(y.shape == [4, 2, 3])
+        for i in 0..<2 {
+            for j in 0..<3 {
+                for k in 0..<4 { #expect(y.scalars[k * 6 + i * 3 + j] == x.scalars[i * 12 + j * 4 + k]) }
+            }
+        }
+        #expect(Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3]).transposed().scalars == [1, 4, 2, 5, 3, 6])
     }
 
     @Test func gradientCheckCatchesAWrongBackward() {
