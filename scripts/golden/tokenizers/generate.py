@@ -115,12 +115,12 @@ def main():
             tok = Tokenizer.from_str(minilm_json)
             tok.no_padding()
             tok.enable_truncation(max_length, stride=stride, direction=direction)
-            for i, (text, pair) in enumerate(cases[:120]):
+            for i, (text, pair) in enumerate(cases[:60]):
                 if pair is not None:
                     continue
                 e = tok.encode(text)
-                rec = {"i": i, "max_length": max_length, "stride": stride, "direction": direction, "ids": e.ids,
-                       "overflowing": [o.ids for o in e.overflowing]}
+                rec = {"i": i, "max_length": max_length, "stride": stride, "direction": direction,
+                       "ids": " ".join(map(str, e.ids)), "overflowing": [" ".join(map(str, o.ids)) for o in e.overflowing]}
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
     # 2. The training corpus: first half of the docstrings plus varied lines (other seed).
@@ -203,7 +203,7 @@ def main():
         json.dump(bf_json, f, ensure_ascii=False)
     bf = Tokenizer.from_file(os.path.join(FIX, "hf-bytefallback-tokenizer.json"))
     write_golden(bf, os.path.join(FIX, "hf-bytefallback-golden.jsonl"), cases,
-                 "Llama-2-style BPE with byte fallback trained by HF", step=3)
+                 "Llama-2-style BPE with byte fallback trained by HF", step=5)
 
     # 3e. Classic (non byte-level) BPE: an end-of-word suffix (CharBPE style) and a continuing-subword prefix.
     cb = Tokenizer(models.BPE(unk_token="<unk>", end_of_word_suffix="</w>"))
