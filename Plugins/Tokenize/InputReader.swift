@@ -42,7 +42,9 @@ struct InputReader {
         let names = data.keys.sorted()
         let jobs = names.flatMap { name in data[name]!.files.map { (name, $0) } }
         let readers = Dictionary(
-            uniqueKeysWithValues: try names.map { ($0, try Self.reader(for: data[$0]!, unit: options.textUnit, input: $0)) })
+            uniqueKeysWithValues: try names.map {
+                ($0, try Self.reader(for: data[$0]!, unit: options.textUnit, input: $0))
+            })
         let finished = Counter()
         let results = concurrentMap(jobs.count, threads: threads) { j -> Result<([Record], ReadSummary), Error> in
             let (name, file) = jobs[j]

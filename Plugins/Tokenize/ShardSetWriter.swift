@@ -81,14 +81,15 @@ struct ShardSetWriter {
             }
             splitEntries[split] = .object(entry)
             all.append(stats)
-            // A row far longer than the others is more often a reading accident (rows merged by a stray quote
-            // upstream) than data: say where it is.
+            // A row far longer than the others is as often a reading accident (rows merged by a stray quote
+            // upstream) as data: say where it is.
             if let longest = stats.longest, longest.length > encoder.maxLength,
                 longest.length > 16 * max(stats.median, 8)
             {
                 context.log(
-                    "\(input.name)/\(split): the row at \(longest.location) has \(longest.length) tokens, the median "
-                        + "\(stats.median): check it (rows merged by an unbalanced quote upstream?)", level: .warning)
+                    "\(input.name)/\(split): the row at \(longest.location) has \(longest.length) tokens, "
+                        + "\(longest.length / max(stats.median, 1))x the median \(stats.median): check that it is one row",
+                    level: .warning)
             }
             if stats.truncated > 0 {
                 context.log(
