@@ -159,10 +159,11 @@ public struct PrependNormalizer: Normalizer {
     public var prefix: [UInt32]
     public func normalize(_ text: inout NormalizedString) {
         guard !text.scalars.isEmpty else { return }
-        let st = text.starts[0]
+        // The prefix aligns to the first character, as in HF.
+        let st = text.starts[0], en = text.ends[0]
         text.scalars.insert(contentsOf: prefix, at: 0)
         text.starts.insert(contentsOf: [Int32](repeating: st, count: prefix.count), at: 0)
-        text.ends.insert(contentsOf: [Int32](repeating: st + 1, count: prefix.count), at: 0)
+        text.ends.insert(contentsOf: [Int32](repeating: en, count: prefix.count), at: 0)
     }
 }
 

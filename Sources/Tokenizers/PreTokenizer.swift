@@ -192,7 +192,7 @@ public struct MetaspacePreTokenizer: PreTokenizer {
                 prependScheme == .always || (prependScheme == .first && p.isFirstSegment && piece.lowerBound == 0)
             let head = p.text.scalars[piece.lowerBound]
             if prepend, head != replacement, head != 0x20 {
-                out.append(replacement, p.text.starts[piece.lowerBound], p.text.starts[piece.lowerBound])
+                out.append(replacement, p.text.starts[piece.lowerBound], p.text.ends[piece.lowerBound])
             }
             for i in piece {
                 let c = p.text.scalars[i]

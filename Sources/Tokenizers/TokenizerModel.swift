@@ -89,6 +89,7 @@ enum ModelFactory {
         case "WordPiece": return try WordPieceModel(node)
         case "BPE": return try BPEModel(node)
         case "WordLevel": return try WordLevelModel(node)
+        case "Unigram": return try UnigramModel(node)
         default: throw TokenizerError(.unsupported, path: node["type"].path, "unsupported \"\(type)\"")
         }
     }

@@ -11,7 +11,8 @@ import Testing
         ("not json", "", TokenizerError.Code.malformed),
         ("[1, 2]", "", .malformed),
         ("{}", "model", .missing),
-        (#"{"model": {"type": "Unigram", "vocab": []}}"#, "model.type", .unsupported),
+        (#"{"model": {"type": "Unigram", "vocab": [["a", -1.0]], "unk_id": 3}}"#, "model.unk_id", .invalid),
+        (#"{"model": {"type": "SentencePiece", "vocab": []}}"#, "model.type", .unsupported),
         (#"{"model": {"type": "WordPiece", "vocab": {"a": 0}}}"#, "model.unk_token", .invalid),
         (
             #"{"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": "zero"}}}"#, "model.vocab.[UNK]",

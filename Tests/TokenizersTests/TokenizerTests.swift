@@ -61,6 +61,15 @@ import Testing
         #expect(mismatches == 0)
     }
 
+    /// Unigram (Viterbi, fused unknowns) with NFKC and Metaspace.
+    @Test func hfTrainedUnigramMatchesHF() throws {
+        let tok = try Fixtures.tokenizer("hf-unigram-tokenizer.json")
+        #expect(tok.model is UnigramModel)
+        let (checked, mismatches) = try Fixtures.compare(tok, golden: "hf-unigram-golden.jsonl")
+        #expect(checked > 300)
+        #expect(mismatches == 0)
+    }
+
     @Test func hfTrainedWordLevelMatchesHF() throws {
         let tok = try Fixtures.tokenizer("hf-wordlevel-tokenizer.json")
         let (checked, mismatches) = try Fixtures.compare(tok, golden: "hf-wordlevel-golden.jsonl")

@@ -225,6 +225,23 @@ def main():
                  os.path.join(FIX, "hf-prefix-bpe-golden.jsonl"), cases, "BPE with continuing_subword_prefix trained by HF",
                  step=8)
 
+    # 3f. Unigram trained by HF (NFKC, Metaspace). HF's Unigram trainer fails ("likelihood is NAN") on this corpus's
+    #     non-ASCII and very long lines, so it trains on the ASCII lines with words of at most 25 characters.
+    import tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as tmp:
+        tmp.write("".join(l for l in corpus.splitlines(keepends=True)
+                          if l.isascii() and max(map(len, l.split()), default=0) <= 25))
+    uni = Tokenizer(models.Unigram())
+    uni.normalizer = normalizers.NFKC()
+    uni.pre_tokenizer = pre_tokenizers.Metaspace()
+    uni.decoder = decoders.Metaspace()
+    uni.train([tmp.name], trainers.UnigramTrainer(vocab_size=800, special_tokens=["<unk>", "<s>"], unk_token="<unk>",
+                                                  show_progress=False))
+    os.unlink(tmp.name)
+    uni.save(os.path.join(FIX, "hf-unigram-tokenizer.json"), pretty=False)
+    write_golden(Tokenizer.from_file(os.path.join(FIX, "hf-unigram-tokenizer.json")),
+                 os.path.join(FIX, "hf-unigram-golden.jsonl"), cases, "Unigram trained by HF", step=5)
+
     # 4. OUR trainer on the same corpus; HF loads the result and encodes the lines.
     ours_path = os.path.join(FIX, "ours-bpe-tokenizer.json")
     subprocess.run([bench, "train", corpus_path, ours_path, "--vocab-size", "2000", "--min-frequency", "2",
