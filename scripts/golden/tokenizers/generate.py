@@ -211,7 +211,7 @@ def main():
     cb.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     cb.decoder = decoders.BPEDecoder(suffix="</w>")
     cb.train([corpus_path], trainers.BpeTrainer(vocab_size=1200, special_tokens=["<unk>"], end_of_word_suffix="</w>",
-                                                limit_alphabet=200, show_progress=False))
+                                                show_progress=False))
     cb.save(os.path.join(FIX, "hf-suffix-bpe-tokenizer.json"), pretty=False)
     write_golden(Tokenizer.from_file(os.path.join(FIX, "hf-suffix-bpe-tokenizer.json")),
                  os.path.join(FIX, "hf-suffix-bpe-golden.jsonl"), cases, "BPE with end_of_word_suffix trained by HF", step=8)
@@ -219,7 +219,7 @@ def main():
     cp.pre_tokenizer = pre_tokenizers.Whitespace()
     cp.decoder = decoders.WordPiece()
     cp.train([corpus_path], trainers.BpeTrainer(vocab_size=1200, special_tokens=["[UNK]"], continuing_subword_prefix="##",
-                                                limit_alphabet=200, show_progress=False))
+                                                show_progress=False))
     cp.save(os.path.join(FIX, "hf-prefix-bpe-tokenizer.json"), pretty=False)
     write_golden(Tokenizer.from_file(os.path.join(FIX, "hf-prefix-bpe-tokenizer.json")),
                  os.path.join(FIX, "hf-prefix-bpe-golden.jsonl"), cases, "BPE with continuing_subword_prefix trained by HF",

@@ -22,4 +22,5 @@ PKG="${TOK_PACKAGE:-$ROOT}"
 swift build -c release --package-path "$PKG" --product tokenizers-bench >/dev/null
 BENCH="$(swift build -c release --package-path "$PKG" --show-bin-path)/tokenizers-bench"
 
-"$VENV/bin/python" "$ROOT/scripts/golden/tokenizers/generate.py" "$MINILM" "$BENCH"
+# One rayon thread: HF's Unigram trainer is less nondeterministic that way (its results may still vary).
+RAYON_NUM_THREADS=1 "$VENV/bin/python" "$ROOT/scripts/golden/tokenizers/generate.py" "$MINILM" "$BENCH"
