@@ -2,11 +2,21 @@ import Foundation
 
 /// A tokenizer loaded from (or built like) a Hugging Face `tokenizer.json`.
 ///
-/// Value type; safe to share across threads. `encode` is the hot path.
+/// ```swift
+/// var tok = try Tokenizer(contentsOf: url)          // throws TokenizerError with the JSON path at fault
+/// tok.padding = nil                                 // truncation and padding come from the file; override freely
+/// let e = try tok.encode("Hello", pair: "World")    // e.ids, e.typeIds, e.offsets, e.attentionMask, ...
+/// let batch = try tok.encodeBatch(texts, threads: 2)
+/// let text = tok.decode(e.ids)                      // skips special tokens, like HF
+/// ```
+/// Offsets are character (Unicode scalar) offsets into the original text, as HF's Python
+/// binding reports them. Value type; safe to share across threads.
 public struct Tokenizer: Sendable {
-    public var normalizer: (any Normalizer)?
+    /// Fixed at creation: the added-token matchers and the vocabulary table depend on it.
+    public let normalizer: (any Normalizer)?
     public var preTokenizer: (any PreTokenizer)?
-    public var model: any TokenizerModel
+    /// Fixed at creation: the vocabulary table depends on it.
+    public let model: any TokenizerModel
     public var postProcessor: (any PostProcessor)?
     public var decoder: (any Decoder)?
     public var truncation: TruncationParams?
