@@ -387,7 +387,7 @@ import Tokenizers
     @Test func anUnsupportedTokenizerFailsWithItsPathAndTheComponent() async throws {
         let ws = try TokenizeWorkspace()
         try ws.copy(Fixture.trec, to: "data/trec.jsonl")
-        try ws.write("model/tokenizer.json", #"{"model": {"type": "Unigram", "vocab": []}}"#)
+        try ws.write("model/tokenizer.json", #"{"model": {"type": "NoSuchModel", "vocab": {}}}"#)
         try ws.write(
             "p.yaml",
             """
@@ -401,7 +401,7 @@ import Tokenizers
         let outcome = try await ws.run()
         #expect(outcome.record.status == .failed)
         let error = outcome.stage.error ?? ""
-        #expect(error.contains("/model/tokenizer.json: model") && error.contains("Unigram"), "\(error)")
+        #expect(error.contains("/model/tokenizer.json: model") && error.contains("NoSuchModel"), "\(error)")
     }
 
     @Test func aMissingModelTokenizerSaysWhatToDo() async throws {
