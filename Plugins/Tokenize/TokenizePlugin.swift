@@ -67,6 +67,16 @@ struct TokenizePlugin: StagePlugin {
         }
         let options = try TokenizeOptions(request.params, inputs: Set(request.data.keys))
         let threads = request.threads >= 2 ? 2 : 1
+        for name in options.labelKinds.keys.sorted() {
+            let input = request.data[name]!
+            if input.fields["label"] == nil {
+                throw StageFailure(
+                    "labels.\(name): data input '\(name)' names no label field (hint: add 'label: <field>' to it)")
+            }
+            if options.packs(format: input.format) {
+                throw StageFailure("labels.\(name): data input '\(name)' is packed into blocks, which keep no labels")
+            }
+        }
 
         let reader = InputReader(options: options, seed: request.seed, context: context)
         let inputs = try reader.loadAll(request.data, threads: threads)

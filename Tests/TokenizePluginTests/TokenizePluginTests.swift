@@ -404,6 +404,33 @@ import Tokenizers
         #expect(error.contains("/model/tokenizer.json: model") && error.contains("NoSuchModel"), "\(error)")
     }
 
+    @Test(arguments: [
+        ("labels: { question: number, nope: class }", "labels.nope: 'nope' is not a data input"),
+        ("labels: { emma: class }", "labels.emma: data input 'emma' names no label field"),
+        ("tokenizer: { vocab_size: 500 }", "tokenizer.vocab_size applies to 'source: train-bpe' only"),
+        ("splits: { from: files }", "needs files named train, validation or test"),
+    ])
+    func parameterMistakesAreExplained(with: String, message: String) async throws {
+        let ws = try TokenizeWorkspace()
+        try ws.addModel()
+        try ws.copy(Fixture.trec, to: "data/trec.jsonl")
+        try ws.write("data/emma.txt", "A short corpus.\n")
+        try ws.write(
+            "p.yaml",
+            """
+            version: 1
+            model: { base: model }
+            data:
+              question: { path: data/trec.jsonl, label: coarse }
+              emma: { path: data/emma.txt }
+            stages:
+              tokenize: { plugin: tokenize, inputs: [question, emma], with: { \(with) } }
+            """)
+        let outcome = try await ws.run()
+        #expect(outcome.record.status == .failed)
+        #expect(outcome.stage.error?.contains(message) == true, "\(outcome.stage.error ?? "")")
+    }
+
     @Test func aMissingModelTokenizerSaysWhatToDo() async throws {
         let ws = try TokenizeWorkspace()
         try ws.copy(Fixture.trec, to: "data/trec.jsonl")
