@@ -32,6 +32,8 @@ enum NormalizerFactory {
             return ReplaceNormalizer(
                 pattern: try ScalarPattern(node.required("pattern")),
                 content: try node.required("content").string().scalarValues)
+        case "Nmt": return NmtNormalizer()
+        case "ByteLevel": return ByteLevelNormalizer()
         case "Sequence":
             let items = try node.required("normalizers").array()
             return SequenceNormalizer(normalizers: try items.map(make))
@@ -265,5 +267,33 @@ public struct UnicodeNormalizer: Normalizer {
     static func combiningClass(_ c: UInt32) -> UInt8 {
         guard let s = Unicode.Scalar(c) else { return 0 }
         return s.properties.canonicalCombiningClass.rawValue
+    }
+}
+
+/// NMT normalization: drop most ASCII controls, map other separators to spaces (HF `Nmt`).
+public struct NmtNormalizer: Normalizer {
+    public init() {}
+    public func normalize(_ text: inout NormalizedString) {
+        text.filter { c in
+            switch c {
+            case 0x01...0x08, 0x0B, 0x0E...0x1F, 0x7F, 0x8F, 0x9F: return false
+            default: return true
+            }
+        }
+        text.transform { c, emit in
+            switch c {
+            case 0x09, 0x0A, 0x0C, 0x0D, 0x1680, 0x200B...0x200F, 0x2028, 0x2029, 0x2581, 0xFEFF, 0xFFFD: emit(0x20)
+            default: emit(c)
+            }
+        }
+    }
+}
+
+/// Every UTF-8 byte becomes its GPT-2 byte-level character (HF `ByteLevel` normalizer).
+public struct ByteLevelNormalizer: Normalizer {
+    public init() {}
+    public func normalize(_ text: inout NormalizedString) {
+        let table = ByteLevel.byteToScalar
+        text.transform { c, emit in ByteLevel.utf8(c) { emit(table[Int($0)]) } }
     }
 }

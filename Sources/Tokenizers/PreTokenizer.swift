@@ -25,6 +25,10 @@ enum PreTokenizerFactory {
             return SplitPreTokenizer(
                 pattern: try ScalarPattern(node.required("pattern")), behavior: try behavior(node, default: nil),
                 invert: try node.bool("invert", default: false))
+        case "CharDelimiterSplit":
+            let d = try node.required("delimiter").string().scalarValues
+            guard d.count == 1 else { throw node["delimiter"].invalid("expected a single character") }
+            return SplitPreTokenizer(pattern: .literal(d), behavior: .removed, invert: false)
         case "Sequence":
             let items = try node.required("pretokenizers").array()
             return SequencePreTokenizer(preTokenizers: try items.map(make))

@@ -18,7 +18,8 @@ NORMALIZERS = [
     normalizers.Sequence([normalizers.NFD(), normalizers.StripAccents()]), normalizers.Replace("  ", " "),
     normalizers.Replace("a", "AA"), normalizers.Strip(), normalizers.Strip(left=False), normalizers.Prepend("▁"),
     normalizers.Sequence([normalizers.NFKD(), normalizers.StripAccents(), normalizers.Lowercase()]),
-    normalizers.Replace(Regex(r"\s+"), " "), normalizers.Replace(Regex(r"[0-9]"), "#"),
+    normalizers.Replace(Regex(r"\s+"), " "), normalizers.Replace(Regex(r"[0-9]"), "#"), normalizers.Nmt(),
+    normalizers.ByteLevel(),
 ]
 
 GPT2 = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
@@ -38,7 +39,7 @@ PRE_TOKENIZERS = [
     pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()]),
     pre_tokenizers.Sequence([pre_tokenizers.Whitespace(), pre_tokenizers.Digits(individual_digits=True)]),
     pre_tokenizers.Split(Regex(GPT2), "isolated"), pre_tokenizers.Split(Regex(LLAMA3), "isolated"),
-    pre_tokenizers.Split(Regex(r"\s+"), "removed"), pre_tokenizers.Split(Regex(r"\d+"), "merged_with_previous"),
+    pre_tokenizers.Split(Regex(r"\s+"), "removed"), pre_tokenizers.CharDelimiterSplit("-"), pre_tokenizers.Split(Regex(r"\d+"), "merged_with_previous"),
     pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(LLAMA3), "isolated"), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]),
 ]
 
