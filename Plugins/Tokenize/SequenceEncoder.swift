@@ -23,6 +23,7 @@ struct SequenceEncoder {
     let truncating: Tokenizer
     let maxLength: Int
     let threads: Int
+    let truncatesFromLeft: Bool
     /// Appended after each packed document when the tokenizer adds no special tokens of its own.
     let documentSeparator: UInt32?
     static let batchSize = 2048
@@ -39,6 +40,7 @@ struct SequenceEncoder {
         self.truncating = truncating
         self.maxLength = maxLength
         self.threads = threads
+        truncatesFromLeft = truncating.truncation?.direction == .left
         if (tokenizer.postProcessor?.addedTokens(isPair: false) ?? 0) > 0 {
             documentSeparator = nil
         } else {
@@ -59,7 +61,9 @@ struct SequenceEncoder {
             let texts = batch.map(\.text)
             let pairTexts = pairs ? batch.map { $0.pair ?? "" } : nil
             let encodings = try located(batch) { try full.encodeBatch(texts, pairs: pairTexts, threads: threads) }
-            let long = encodings.indices.filter { encodings[$0].count > maxLength }
+            // Single texts are cut here, exactly as HF truncates (the sequence's tokens, then the template's special
+            // tokens around them); pairs (LongestFirst between two texts) are encoded again with truncation.
+            let long = pairs ? encodings.indices.filter { encodings[$0].count > maxLength } : []
             var cut: [Int: Encoding] = [:]
             if !long.isEmpty {
                 let subset = long.map { batch[$0] }
@@ -71,13 +75,27 @@ struct SequenceEncoder {
             }
             for (i, encoding) in encodings.enumerated() {
                 let kept = cut[i] ?? encoding
-                let ids = kept.ids.map { UInt32(truncatingIfNeeded: $0) }
+                var ids = kept.ids.map { UInt32(truncatingIfNeeded: $0) }
+                if !pairs, ids.count > maxLength { ids = truncated(ids, sequenceIds: encoding.sequenceIds) }
                 let first = pairs ? kept.typeIds.prefix { $0 == 0 }.count : ids.count
                 try sink(start + i, EncodedRow(ids: ids, firstSegmentLength: first, fullLength: encoding.count))
             }
             start += batch.count
             progress(start)
         }
+    }
+
+    /// HF's truncation of a single text to `maxLength`: the template's special tokens (no sequence id) before and
+    /// after the text's tokens stay, the text keeps its first (or, truncating from the left, last) tokens.
+    func truncated(_ ids: [UInt32], sequenceIds: [Int?]) -> [UInt32] {
+        guard let firstText = sequenceIds.firstIndex(where: { $0 != nil }),
+            let lastText = sequenceIds.lastIndex(where: { $0 != nil })
+        else { return Array(ids.prefix(maxLength)) }
+        let before = ids[..<firstText], after = ids[(lastText + 1)...]
+        let room = max(0, maxLength - before.count - after.count)
+        let text = ids[firstText...lastText]
+        let kept = truncatesFromLeft ? text.suffix(room) : text.prefix(room)
+        return Array(before) + Array(kept) + Array(after)
     }
 
     /// Encodes documents (each with the tokenizer's special tokens, or followed by `documentSeparator`),
