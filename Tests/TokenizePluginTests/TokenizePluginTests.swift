@@ -100,6 +100,31 @@ import Tokenizers
         #expect(try await ws.run().record.executed == ["tokenize"])
     }
 
+    @Test func aTokenizerThatTruncatesFromTheLeftKeepsTheEndOfLongRows() async throws {
+        let ws = try twoTaskWorkspace()
+        let original = try String(contentsOfFile: Fixture.minilmTokenizer, encoding: .utf8)
+        let left = original.replacingOccurrences(
+            of: #""strategy":"LongestFirst","stride":0}"#,
+            with: #""strategy":"LongestFirst","stride":0,"direction":"Left"}"#)
+        #expect(left != original)
+        try ws.write("model/tokenizer.json", left)
+        let outcome = try await ws.run()
+        #expect(outcome.record.status == .succeeded, "\(outcome.stage.error ?? "")")
+        var tokenizer = try Tokenizer(json: Data(left.utf8))
+        tokenizer.padding = nil
+        tokenizer.truncation = TruncationParams(maxLength: 24, direction: .left)
+        let records = try Fixture.records(Fixture.spam, label: "label")
+        let split = StratifiedSplitter.split(records: records, fractions: .standard, seed: 13)
+        let shard = try outcome.shard("spam", "train")
+        var cut = 0
+        for (i, row) in split.train.enumerated() {
+            let expected = try tokenizer.encode(records[row].text).ids.map { UInt32($0) }
+            #expect(shard.tokens(at: i) == expected)
+            if expected.count == 24 { cut += 1 }
+        }
+        #expect(cut > 3)
+    }
+
     @Test func changingMaxLengthReruns() async throws {
         let ws = try twoTaskWorkspace()
         _ = try await ws.run()
