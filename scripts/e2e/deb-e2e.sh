@@ -6,7 +6,8 @@
 # enabled and started by the postinst; user, group and folders exist; the binaries need no Swift; a member of
 # group 'finetuned' drops data and the packaged example pipeline, which runs ("succeeded" in the journal) and
 # shows in `finetunectl status` (a non-member is refused); reload works; `systemd-analyze security` (its
-# exposure score is printed); `apt purge` stops the service and removes /var/lib/finetuned.
+# exposure score is printed); a reinstall keeps an edited conffile and restarts the service; `apt purge` stops
+# the service and removes /var/lib/finetuned.
 #   scripts/e2e/deb-e2e.sh [DEB]        without DEB: scripts/build-deb (reusing .build-deb) builds it
 # Slow (a release build the first time; ~2 min for the rootfs once, then ~1 min): not part of scripts/test.
 # Environment: FINETUNED_ROOTFS_CACHE (default /var/tmp/finetuned-deb-e2e) holds the rootfs tarball;
@@ -181,6 +182,13 @@ exposure=$(sed -n 's/.*Overall exposure level for finetuned.service: \([0-9.]*\)
 echo "$security" > "${FINETUNED_SECURITY_REPORT:-/dev/null}"
 check "systemd-analyze security finetuned.service: exposure ${exposure:-?}" [ -n "$exposure" ]
 check "no journal entry at warning or worse from the daemon" bash -c "[ -z \"\$(nsenter -t $leader -a journalctl -u finetuned -p warning -o cat --no-pager 2>/dev/null)\" ]"
+
+# Reinstall (the upgrade path of the maintainer scripts): an edited conffile is kept, the service restarted.
+sed -i 's/^log_level: info/log_level: debug/' "$root/etc/finetuned/finetuned.yaml"
+pid_before=$(show MainPID)
+inside sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall -o Dpkg::Options::=--force-confold /root/$name" >"$work/reinstall.log" 2>&1
+wait_for 10 "reinstall restarted the service (MainPID $pid_before → $(show MainPID)) and kept the edited conffile" \
+  bash -c "[ \"\$(nsenter -t $leader -a systemctl show finetuned -p MainPID --value)\" != '$pid_before' ] && [ \"\$(nsenter -t $leader -a systemctl show finetuned -p SubState --value)\" = running ] && grep -q '^log_level: debug' '$root/etc/finetuned/finetuned.yaml'"
 
 if inside sh -c "DEBIAN_FRONTEND=noninteractive apt-get purge -y finetuned" >"$work/purge.log" 2>&1; then
   ok "apt purge finetuned"
