@@ -175,7 +175,8 @@ struct InputReader {
     static func reader(for input: DataInput, unit: TextReader.Unit, input name: String) throws -> FileReader {
         let policy: BadRowPolicy = input.onError == "skip" ? .skip : .fail
         let mapping = FieldMapping(
-            text: input.fields["text"] ?? "text", pair: input.fields["text_pair"], label: input.fields["label"])
+            text: input.fields["text"] ?? "text", pair: input.fields["text_pair"], label: input.fields["label"],
+            id: input.fields["id"])
         switch input.format {
         case "jsonl":
             let reader = JSONLReader(mapping: mapping)

@@ -18,6 +18,8 @@ struct ShardSetWriter {
             context.log("data input '\(input.name)' is packed into blocks: its labels are not stored", level: .notice)
         }
         let pairs = !packed && input.input.fields["text_pair"] != nil
+        let withIDs = !packed && input.input.fields["id"] != nil
+        var seenIDs = Set<String>(), duplicateIDs = 0
         var contents: TokenShard.Contents = []
         if let labels { contents.insert(labels.isNumeric ? .numericLabels : .classLabels) }
         if pairs { contents.insert(.pairs) }
@@ -33,6 +35,7 @@ struct ShardSetWriter {
             let shard = try TokenShardWriter(
                 path: outputDir + "/" + relative, tokenWidth: tokenWidth, contents: contents)
             let records = indices.map { input.records[$0] }
+            var ids: [String] = []
             var stats = SplitStatistics()
             stats.records = records.count
             let report = { (done: Int) in
@@ -60,6 +63,10 @@ struct ShardSetWriter {
                         try shard.append(row.ids, firstSegmentLength: pairs ? row.firstSegmentLength : nil)
                     }
                     stats.add(sequenceOf: row.ids.count)
+                    if withIDs, let id = record.id {
+                        ids.append(id)
+                        if !seenIDs.insert(id).inserted { duplicateIDs += 1 }
+                    }
                     stats.lengths.append(row.fullLength)
                     if row.truncated { stats.truncated += 1 }
                     if row.fullLength > (stats.longest?.length ?? -1) {
@@ -76,6 +83,14 @@ struct ShardSetWriter {
                 packed ? "documents" : "rows": .int(stats.records), "lengths": stats.lengthSummary,
             ]
             if !packed { entry["truncated"] = .int(stats.truncated) }
+            if withIDs {
+                // Row ids in shard order (sequence i has ids[i]): a JSON array of strings.
+                let idsFile = "tokens/\(input.name)/\(split).ids.json"
+                let json = JSONEncoder()
+                json.outputFormatting = [.withoutEscapingSlashes]
+                try writeOutput(try json.encode(ids) + Data("\n".utf8), to: outputDir + "/" + idsFile)
+                entry["ids"] = .string(idsFile)
+            }
             if labels?.isNumeric == false {
                 entry["label_counts"] = .object(stats.labelCounts.mapValues { .int($0) })
             }
@@ -108,6 +123,7 @@ struct ShardSetWriter {
             "split_source": .string(input.splitSource),
             "splits": .object(splitEntries),
             "split_order": .array(input.splits.map { .string($0.name) }),
+            "duplicate_ids": withIDs ? .int(duplicateIDs) : .null,
             "bad_rows": .object([
                 "skipped": .int(input.skipped), "first": .array(input.firstErrors.map { .string($0) }),
             ]),

@@ -84,7 +84,7 @@ struct TokenizePlugin: StagePlugin {
         let source = try TokenizerSource.load(
             options: options, modelBase: request.modelBase, inputs: inputs, threads: threads)
         let out = request.outputDir
-        try write(Data(source.bytes), to: out + "/tokenizer.json")
+        try writeOutput(Data(source.bytes), to: out + "/tokenizer.json")
         context.log("tokenizer \(source.description), sha256 \(source.sha256)")
 
         let encoder = SequenceEncoder(tokenizer: source.tokenizer, maxLength: options.maxLength, threads: threads)
@@ -125,7 +125,7 @@ struct TokenizePlugin: StagePlugin {
         ]
         let json = JSONEncoder()
         json.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try write(try json.encode(index) + Data("\n".utf8), to: out + "/index.json")
+        try writeOutput(try json.encode(index) + Data("\n".utf8), to: out + "/index.json")
 
         let seconds = Date().timeIntervalSince(began)
         let rate = { (n: Int) -> Double in encodeSeconds > 0 ? (Double(n) / encodeSeconds).rounded() : 0 }
@@ -150,7 +150,7 @@ struct TokenizePlugin: StagePlugin {
 }
 
 /// Writes a file of the artifact (the output directory starts empty; folders are created as needed).
-func write(_ data: Data, to path: String) throws {
+func writeOutput(_ data: Data, to path: String) throws {
     do {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

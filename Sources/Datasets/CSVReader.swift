@@ -66,7 +66,7 @@ public struct CSVReader: Sendable {
 /// Column positions of the mapped fields.
 private struct Columns {
     let mapping: FieldMapping
-    let text: Int, pair: Int?, label: Int?
+    let text: Int, pair: Int?, label: Int?, id: Int?
 
     init(mapping: FieldMapping, header: [String]?, file: String, line: Int) throws {
         self.mapping = mapping
@@ -88,6 +88,7 @@ private struct Columns {
         text = try position(mapping.text)
         pair = try mapping.pair.map(position)
         label = try mapping.label.map(position)
+        id = try mapping.id.map(position)
     }
 
     func record(_ fields: [String], file: String, line: Int) throws -> Record {
@@ -126,6 +127,7 @@ private struct Columns {
                 record.label = .string(s)
             }
         }
+        if let id, let name = mapping.id { record.id = try text(id, name, role: "id") }
         return record
     }
 }

@@ -1,7 +1,7 @@
 extension DataSource {
     /// The keys a pipeline's `data:` entry may have, besides the ones PipelineCore handles itself.
     public static let entryKeys = [
-        "path", "format", "text", "pair", "label", "label_type", "header", "delimiter", "quote", "unit",
+        "path", "format", "text", "pair", "label", "label_type", "id", "header", "delimiter", "quote", "unit",
     ]
 
     /// Builds a source from a pipeline file's data entry, e.g.
@@ -9,7 +9,7 @@ extension DataSource {
     /// `{ path: corpora/legal/*.txt, format: text, unit: paragraph }`, given as strings.
     ///
     /// Keys: `path` (required), `format` (`jsonl` | `csv` | `tsv` | `text`; default from the path's extension),
-    /// `text` (default `text`), `pair`, `label`, `label_type` (`any` | `string` | `number`), `header`
+    /// `text` (default `text`), `pair`, `label`, `label_type` (`any` | `string` | `number`), `id`, `header`
     /// (`true` | `false`), `delimiter` and `quote` (one ASCII character; `quote: none` turns quoting off), `unit`
     /// (`line` | `paragraph` | `file`, for text). Every problem is reported, with `name` as the error's file and
     /// the offending key in the message, so that the caller can point at the key's YAML location.
@@ -65,7 +65,7 @@ extension DataSource {
                     ?? "formats: jsonl, csv, tsv, text")
         }
         if formatName == "text" {
-            for key in ["text", "pair", "label", "label_type"] where entry[key] != nil {
+            for key in ["text", "pair", "label", "label_type", "id"] where entry[key] != nil {
                 problem("'\(key)' does not apply to text data", hint: "text records have no fields")
             }
         }
@@ -75,7 +75,8 @@ extension DataSource {
             }
         }
         if formatName != "text", entry["unit"] != nil { problem("'unit' applies to text data only") }
-        var mapping = FieldMapping(text: entry["text"] ?? "text", pair: entry["pair"], label: entry["label"])
+        var mapping = FieldMapping(
+            text: entry["text"] ?? "text", pair: entry["pair"], label: entry["label"], id: entry["id"])
         if let t = entry["label_type"] {
             if let type = FieldMapping.LabelType(rawValue: t) {
                 mapping.labelType = type

@@ -82,6 +82,16 @@ public struct JSONLReader: Sendable {
                         "label field '\(key)' must be \(expected[mapping.labelType.rawValue]!), found \(v.typeName)")
             }
         }
+        if let key = mapping.id {
+            switch try field(key, role: "id") {
+            case .string(let s) where !s.isEmpty: record.id = s
+            case .number(let x): record.id = Label.number(x).key
+            case let v:
+                throw DatasetError(
+                    .wrongType, file: file, line: line,
+                    message: "id field '\(key)' must be a non-empty string or a number, found \(v.typeName)")
+            }
+        }
         return record
     }
 }

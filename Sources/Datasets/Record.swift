@@ -31,18 +31,23 @@ public enum Label: Hashable, Sendable, CustomStringConvertible {
     public var description: String { key }
 }
 
-/// One example: its text (and second text, for sentence-pair tasks), its label if the mapping names one, and
-/// where it was read.
+/// One example: its text (and second text, for sentence-pair tasks), its label and id if the mapping names them,
+/// and where it was read.
 public struct Record: Hashable, Sendable {
     public var text: String
     public var pair: String?
     public var label: Label?
+    /// The row's id (a string, or a number in its canonical text, as ``Label/key``).
+    public var id: String?
     public var location: SourceLocation
 
-    public init(text: String, pair: String? = nil, label: Label? = nil, location: SourceLocation) {
+    public init(
+        text: String, pair: String? = nil, label: Label? = nil, id: String? = nil, location: SourceLocation
+    ) {
         self.text = text
         self.pair = pair
         self.label = label
+        self.id = id
         self.location = location
     }
 }

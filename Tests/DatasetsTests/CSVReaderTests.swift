@@ -17,6 +17,18 @@ import Testing
         #expect(records.allSatisfy { !$0.text.hasPrefix("\"") })
     }
 
+    @Test func idsComeFromTheirColumn() throws {
+        let reader = CSVReader(mapping: FieldMapping(text: "text", label: "sentiment", id: "id"), dialect: .tsv)
+        let (records, _) = try collect {
+            try reader.read(path: "\(fixtures)/raw/tweets_GroundTruth.txt", policy: .fail, $1)
+        }
+        #expect(records.count == 39 && records.map(\.id) == (1...39).map { String($0) })
+        let missing = CSVReader(mapping: FieldMapping(text: "text", id: "key"), dialect: .tsv)
+        #expect(throws: DatasetError.self) {
+            try missing.read(path: "\(fixtures)/raw/tweets_GroundTruth.txt", policy: .skip) { _ in }
+        }
+    }
+
     @Test func readsTheVADERTSVWithCRLFAndNumericLabels() throws {
         let reader = CSVReader(
             mapping: FieldMapping(text: "text", label: "sentiment", labelType: .number), dialect: .tsv)

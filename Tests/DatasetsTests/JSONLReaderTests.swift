@@ -21,6 +21,27 @@ import Testing
         }
     }
 
+    @Test func idsAreStringsOrCanonicalNumbersAndBadOnesAreBadRows() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.write(
+            "ids.jsonl",
+            """
+            {"text": "a", "qid": "q-1"}
+            {"text": "b", "qid": 7}
+            {"text": "c", "qid": 2.5}
+            {"text": "d", "qid": ""}
+            {"text": "e"}
+            {"text": "f", "qid": [1]}
+
+            """)
+        let reader = JSONLReader(mapping: FieldMapping(text: "text", id: "qid"))
+        let (records, summary) = try collect { try reader.read(path: path, policy: $0, $1) }
+        #expect(records.map(\.id) == ["q-1", "7", "2.5"])
+        #expect(summary.skipped == 3)
+        #expect(summary.firstErrors.map(\.line) == [4, 5, 6])
+        #expect(summary.firstErrors[1].message == "missing id field 'qid'")
+    }
+
     @Test func numericLabelsForRegression() throws {
         let path = "\(fixtures)/tasks/sentiment.jsonl"
         let reader = JSONLReader(mapping: FieldMapping(text: "text", label: "score", labelType: .number))

@@ -291,7 +291,7 @@ import Tokenizers
             data:
               score:  { path: data/sentiment.jsonl, label: score }
               sms:    { path: data/sms.csv, label: spam }
-              tweets: { path: data/tweets.txt, format: tsv, label: sentiment }
+              tweets: { path: data/tweets.txt, format: tsv, label: sentiment, id: id }
             stages:
               tokenize:
                 plugin: tokenize
@@ -327,6 +327,13 @@ import Tokenizers
         let tweets = try outcome.shard("tweets", "train")
         #expect(tweets.contents == [.numericLabels] && tweets.count == 39)
         #expect(tweets.numericLabel(at: 0) == Float(2.726315789))
+        // The id column, in shard order.
+        #expect(index["inputs", "tweets", "splits", "train", "ids"] == "tokens/tweets/train.ids.json")
+        #expect(index["inputs", "tweets", "duplicate_ids"] == 0 && index["inputs", "sms", "duplicate_ids"] == .null)
+        let ids = try JSONDecoder().decode(
+            [String].self, from: Data(contentsOf: URL(fileURLWithPath: outcome.files + "/tokens/tweets/train.ids.json"))
+        )
+        #expect(ids == (1...39).map { String($0) })
     }
 
     @Test func sentencePairsKeepTheirFirstSegmentLength() async throws {
