@@ -9,6 +9,14 @@ import Tokenizers
 let repositoryRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
+/// Runs blocking work (tokenizer loads and encodes, data generation) on a dispatch thread: blocking one of Swift
+/// concurrency's few threads (two on a 2-core machine) stalls every other test of the run.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}
+
 /// Small real samples (spam, TREC, Emma) and the all-MiniLM-L6-v2 tokenizer.json that the Tokenizers goldens use.
 enum Fixture {
     static let minilmTokenizer = repositoryRoot + "/Tests/TokenizersTests/Fixtures/minilm-tokenizer.json"
@@ -22,6 +30,22 @@ enum Fixture {
         tokenizer.padding = nil
         tokenizer.truncation = maxLength.map { TruncationParams(maxLength: $0) }
         return tokenizer
+    }
+
+    /// `minilm(maxLength:)`, loaded off the cooperative pool.
+    static func loadMinilm(maxLength: Int?) async throws -> Tokenizer {
+        try await offPool { try minilm(maxLength: maxLength) }
+    }
+
+    /// What the library encodes for each text (and pair), computed off the cooperative pool.
+    static func encodings(_ tokenizer: Tokenizer, _ texts: [String], pairs: [String]? = nil) async throws -> [Encoding]
+    {
+        try await offPool { try texts.indices.map { try tokenizer.encode(texts[$0], pair: pairs?[$0]) } }
+    }
+
+    /// The ids of `encodings(...)` as shards store them.
+    static func ids(_ tokenizer: Tokenizer, _ texts: [String]) async throws -> [[UInt32]] {
+        try await encodings(tokenizer, texts).map { $0.ids.map { UInt32($0) } }
     }
 
     /// The records of a JSONL file, read with the Datasets reader.
