@@ -21,10 +21,14 @@ public enum Parallel {
             if count > 0 { body(0..<count) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let lo = count * w / workers
-            let hi = count * (w + 1) / workers
-            if lo < hi { body(lo..<hi) }
+        // Kernels hand raw pointers to disjoint ranges; the closure is not Sendable-checked by construction.
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let lo = count * w / workers
+                let hi = count * (w + 1) / workers
+                if lo < hi { box.value(lo..<hi) }
+            }
         }
     }
 
@@ -42,4 +46,11 @@ public enum Parallel {
             for i in range { body(i) }
         }
     }
+}
+
+/// Carries a value into a `@Sendable` closure where the caller guarantees safe use (disjoint writes).
+@usableFromInline
+struct UncheckedSendable<T>: @unchecked Sendable {
+    @usableFromInline let value: T
+    @usableFromInline init(_ value: T) { self.value = value }
 }
