@@ -4,6 +4,8 @@
 //                                                            [--prefix-space]
 //   tokenizers-bench bench-encode TOKENIZER.json CORPUS --threads N --reps R [--ids-out FILE]
 //   tokenizers-bench bench-train CORPUS --vocab-size N --threads N --reps R [--out FILE]
+//   tokenizers-bench cpu-probe      how much faster 2 threads run pure arithmetic than 1, right now
+//                                   (on a shared machine, other jobs can leave no second core to gain)
 import Foundation
 import Tokenizers
 
@@ -116,6 +118,26 @@ do {
         if let out = option(args, "--out"), let result {
             try Data(result.tokenizerJSON().utf8).write(to: URL(fileURLWithPath: out))
         }
+
+    case "cpu-probe":
+        @inline(never) func spin(_ lo: Int, _ hi: Int) -> Double {
+            var x = 0.0
+            for i in lo..<hi { x += (Double(i) * 1.000_000_1).squareRoot() / (x + 1.5) }
+            return x
+        }
+        let n = 100_000_000
+        var t0 = now()
+        let serial = spin(0, n)
+        let t1 = now() - t0
+        let out = UnsafeMutablePointer<Double>.allocate(capacity: 2)
+        defer { out.deallocate() }
+        t0 = now()
+        DispatchQueue.concurrentPerform(iterations: 2) { k in out[k] = spin(k * n / 2, (k + 1) * n / 2) }
+        let t2 = now() - t0
+        print(
+            String(
+                format: "cpu-probe: 1 thread %.3f s, 2 threads %.3f s, speed-up %.2fx%@", t1, t2, t1 / t2,
+                serial + out[0] + out[1] > 0 ? "" : " "))
 
     default:
         fail("unknown command \(command)")

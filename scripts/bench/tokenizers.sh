@@ -45,6 +45,7 @@ ls -l "$CORPUS" "$TRAIN_CORPUS"
 TOK="$ROOT/Tests/TokenizersTests/Fixtures/minilm-tokenizer.json"
 
 echo "== machine: $(nproc) cores; load: $(uptime | sed 's/.*load average: //')"
+"$BENCH" cpu-probe  # what a second thread can gain right now (other jobs may hold the second core)
 RESULTS="$OUT/results.txt"
 : > "$RESULTS"
 for rep in $(seq 1 "$REPS"); do
@@ -93,5 +94,6 @@ PYEOF
 done
 
 echo "== summary (load now: $(uptime | sed 's/.*load average: //'))"
+"$BENCH" cpu-probe
 python3 "$ROOT/scripts/bench/tokenizers_report.py" "$RESULTS"
 exit $status
