@@ -1,22 +1,6 @@
 import Foundation
 import Tensor
 
-/// The hidden activation named by an HF config's `hidden_act` / `activation_function`.
-public enum Activation: String, Sendable, Codable {
-    case gelu
-    case geluNew = "gelu_new"
-    case geluPytorchTanh = "gelu_pytorch_tanh"
-    case relu
-
-    func apply(_ x: Tensor) -> Tensor {
-        switch self {
-        case .gelu: x.gelu()
-        case .geluNew, .geluPytorchTanh: x.gelu(approximation: .tanh)
-        case .relu: x.relu()
-        }
-    }
-}
-
 /// A BERT configuration, read from and written to HF `config.json` keys (unknown keys are ignored; missing ones
 /// take the HF defaults).
 public struct BertConfig: Codable, Sendable, Equatable {
@@ -85,24 +69,5 @@ public struct BertConfig: Codable, Sendable, Equatable {
         guard (0..<1).contains(hiddenDropoutProb), (0..<1).contains(attentionProbsDropoutProb) else {
             throw ModelError(.invalidConfig, "dropout probabilities must be in [0, 1)")
         }
-    }
-}
-
-func decodeConfig<T: Decodable>(_ type: T.Type, _ url: URL) throws -> T {
-    let data: Data
-    do { data = try Data(contentsOf: url) } catch {
-        throw ModelError(.io, "cannot read: \(error.localizedDescription)", path: url.path)
-    }
-    do {
-        return try JSONDecoder().decode(T.self, from: data)
-    } catch let error as ModelError {
-        throw ModelError(error.code, error.message, path: url.path)
-    } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.dataCorrupted(ctx),
-        let DecodingError.valueNotFound(_, ctx)
-    {
-        let key = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-        throw ModelError(.invalidConfig, "\(key.isEmpty ? "" : "'\(key)': ")\(ctx.debugDescription)", path: url.path)
-    } catch {
-        throw ModelError(.invalidConfig, "\(error)", path: url.path)
     }
 }
