@@ -25,6 +25,13 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        // MARK: ML core
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .target(name: "NN", dependencies: ["Tensor"]),
+        .target(name: "Models", dependencies: ["Tensor", "NN"]),
+        .executableTarget(name: "tensor-bench", dependencies: ["Tensor", "NN", "Models"], path: "Benchmarks/TensorBench"),
+
         // MARK: Data
         .target(name: "Datasets"),
         .target(name: "Tokenizers"),
@@ -76,6 +83,9 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "StageKitTests", dependencies: ["StageKit"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "DaemonTests",
             // finetuned and the plugins are dependencies so that `swift test` builds what the systemd test runs.
