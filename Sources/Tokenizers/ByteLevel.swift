@@ -114,7 +114,7 @@ public struct ByteLevelPreTokenizer: PreTokenizer {
         var bufStarts: [Int32] = []
         var bufEnds: [Int32] = []
         let table = ByteLevel.byteToScalar
-        for piece in p.pieces {
+        for piece in p.pieces where !piece.isEmpty {
             buffer.removeAll(keepingCapacity: true)
             bufStarts.removeAll(keepingCapacity: true)
             bufEnds.removeAll(keepingCapacity: true)

@@ -190,7 +190,7 @@ public struct MetaspacePreTokenizer: PreTokenizer {
         var out = NormalizedString()
         out.reserve(p.text.count + 1)
         var newPieces: [Range<Int>] = []
-        for piece in p.pieces {
+        for piece in p.pieces where !piece.isEmpty {
             let start = out.count
             let prepend =
                 prependScheme == .always || (prependScheme == .first && p.isFirstSegment && piece.lowerBound == 0)

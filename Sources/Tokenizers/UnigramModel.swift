@@ -70,7 +70,7 @@ public struct UnigramModel: TokenizerModel {
             let here = best[start]
             var hasSingle = false
             // Prefixes by increasing length, as HF's trie search yields them.
-            for len in 1...min(vocab.maxKeyLength, n - start) {
+            for len in stride(from: 1, through: min(vocab.maxKeyLength, n - start), by: 1) {
                 let id = vocab.lookup(base + start, len)
                 if id < 0 { continue }
                 let end = start + len

@@ -71,3 +71,21 @@ import Testing
         }
     }
 }
+
+/// Degenerate but valid files load and encode without trapping.
+@Suite struct DegenerateTokenizerTests {
+    @Test(arguments: [
+        #"{"model": {"type": "Unigram", "vocab": []}}"#,
+        #"{"model": {"type": "Unigram", "vocab": [["<unk>", 0.0]], "unk_id": 0, "byte_fallback": true}}"#,
+        #"{"model": {"type": "BPE", "vocab": {}, "merges": []}, "pre_tokenizer": {"type": "ByteLevel"}}"#,
+        #"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}, "pre_tokenizer": {"type": "Metaspace"}}"#,
+        #"{"model": {"type": "WordLevel", "vocab": {"<unk>": 0}}, "normalizer": {"type": "Prepend", "prepend": "x"}}"#,
+    ])
+    func encodesAnything(_ json: String) throws {
+        let tok = try Tokenizer(json: Data(json.utf8))
+        for text in ["", " ", "héllo wörld 🙂", String(repeating: "ab ", count: 50)] {
+            let e = try tok.encode(text, pair: text)
+            _ = tok.decode(e.ids)
+        }
+    }
+}
