@@ -129,7 +129,7 @@ do {
         var t0 = now()
         let serial = spin(0, n)
         let t1 = now() - t0
-        let out = UnsafeMutablePointer<Double>.allocate(capacity: 2)
+        nonisolated(unsafe) let out = UnsafeMutablePointer<Double>.allocate(capacity: 2)
         defer { out.deallocate() }
         t0 = now()
         DispatchQueue.concurrentPerform(iterations: 2) { k in out[k] = spin(k * n / 2, (k + 1) * n / 2) }
