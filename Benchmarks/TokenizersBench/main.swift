@@ -25,6 +25,13 @@ func now() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
+/// Pure arithmetic for `cpu-probe` (top level so a concurrent closure may call it).
+@inline(never) func spin(_ lo: Int, _ hi: Int) -> Double {
+    var x = 0.0
+    for i in lo..<hi { x += (Double(i) * 1.000_000_1).squareRoot() / (x + 1.5) }
+    return x
+}
+
 let args = Array(CommandLine.arguments.dropFirst())
 guard let command = args.first else { fail("usage: tokenizers-bench encode|train|bench-encode|bench-train ...") }
 
@@ -120,11 +127,6 @@ do {
         }
 
     case "cpu-probe":
-        @inline(never) func spin(_ lo: Int, _ hi: Int) -> Double {
-            var x = 0.0
-            for i in lo..<hi { x += (Double(i) * 1.000_000_1).squareRoot() / (x + 1.5) }
-            return x
-        }
         let n = 100_000_000
         var t0 = now()
         let serial = spin(0, n)
