@@ -42,3 +42,11 @@ func collect(
     let summary = try read(policy) { records.append($0) }
     return (records, summary)
 }
+
+/// Runs blocking work (reading and parsing thousands of rows) on a dispatch thread: blocking one of Swift
+/// concurrency's few threads (two on a 2-core machine) stalls the other tests of the run.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}

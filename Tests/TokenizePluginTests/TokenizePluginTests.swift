@@ -384,13 +384,13 @@ import Tokenizers
     @Test func cancellingStopsTheStageAtTheNextBatchWithoutAnArtifact() async throws {
         let ws = try TokenizeWorkspace()
         try ws.addModel()
-        // 20 files of 5,000 rows: several seconds of work in a debug build, so the stop lands mid-stage.
+        // 20 files of 1,500 rows: seconds of work in a debug build, so the stop lands mid-stage.
         let questions = try Fixture.records(Fixture.trec, label: "coarse")
         try await offPool {
             for f in 0..<20 {
                 var lines = ""
-                for r in 0..<5000 {
-                    let q = questions[(f * 5000 + r) % questions.count]
+                for r in 0..<1500 {
+                    let q = questions[(f * 1500 + r) % questions.count]
                     let text = q.text.replacingOccurrences(of: "\"", with: "'")
                     lines += #"{"text": "\#(text) (\#(f)-\#(r))", "label": "\#(q.label!.key)"}"# + "\n"
                 }
