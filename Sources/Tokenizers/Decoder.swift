@@ -23,12 +23,13 @@ enum DecoderFactory {
             if node.has("prepend_scheme") { prepend = try node["prepend_scheme"].string() != "never" }
             return MetaspaceDecoder(replacement: rep, addPrefixSpace: prepend)
         case "Replace":
-            let pattern = try node.required("pattern")
-            guard pattern.has("String") else {
-                throw TokenizerError(.unsupported, path: pattern.path, "only String patterns are supported")
-            }
             return ReplaceDecoder(
-                pattern: try pattern["String"].string(), content: try node.required("content").string())
+                pattern: try ScalarPattern(node.required("pattern")), content: try node.required("content").string())
+        case "CTC":
+            return CTCDecoder(
+                padToken: try node.string("pad_token", default: "<pad>")!,
+                wordDelimiterToken: try node.string("word_delimiter_token", default: "|")!,
+                cleanup: try node.bool("cleanup", default: true))
         case "Strip":
             return StripDecoder(
                 content: try node.required("content").string(), start: try node.int("start", default: 0)!,
@@ -111,10 +112,58 @@ public struct MetaspaceDecoder: Decoder {
     }
 }
 
+/// Replaces every match of a string or regex pattern in each token.
 public struct ReplaceDecoder: Decoder {
-    public var pattern: String
+    var pattern: ScalarPattern
     public var content: String
-    public func decodeChain(_ tokens: [String]) -> [String] { tokens.map { $0.replacingAll(pattern, content) } }
+
+    public func decodeChain(_ tokens: [String]) -> [String] {
+        if case .literal(let p) = pattern {
+            var needle = ""
+            needle.unicodeScalars.append(contentsOf: p.map { Unicode.Scalar($0) ?? "\u{FFFD}" })
+            return tokens.map { $0.replacingAll(needle, content) }
+        }
+        return tokens.map { token in
+            let s = token.unicodeScalars.map(\.value)
+            let matches = s.withUnsafeBufferPointer { pattern.matches($0, 0..<$0.count) }
+            guard !matches.isEmpty else { return token }
+            var out = String.UnicodeScalarView()
+            var i = 0
+            for m in matches {
+                while i < m.lowerBound {
+                    out.append(Unicode.Scalar(s[i])!)
+                    i += 1
+                }
+                out.append(contentsOf: content.unicodeScalars)
+                i = m.upperBound
+            }
+            while i < s.count {
+                out.append(Unicode.Scalar(s[i])!)
+                i += 1
+            }
+            return String(out)
+        }
+    }
+}
+
+/// CTC output: collapse repeats, drop the pad token, word delimiters become spaces.
+public struct CTCDecoder: Decoder {
+    public var padToken: String
+    public var wordDelimiterToken: String
+    public var cleanup: Bool
+
+    public func decodeChain(_ tokens: [String]) -> [String] {
+        var out: [String] = []
+        var previous: String?
+        for t in tokens {
+            defer { previous = t }
+            if t == previous { continue }
+            var r = t.replacingAll(padToken, "")
+            if cleanup { r = WordPieceDecoder.cleanup(r).replacingAll(wordDelimiterToken, " ") }
+            if !r.isEmpty { out.append(r) }
+        }
+        return out
+    }
 }
 
 public struct StripDecoder: Decoder {

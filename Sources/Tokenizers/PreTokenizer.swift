@@ -29,6 +29,10 @@ enum PreTokenizerFactory {
             let d = try node.required("delimiter").string().scalarValues
             guard d.count == 1 else { throw node["delimiter"].invalid("expected a single character") }
             return SplitPreTokenizer(pattern: .literal(d), behavior: .removed, invert: false)
+        case "FixedLength":
+            let n = try node.int("length", default: 5)!
+            guard n > 0 else { throw node["length"].invalid("must be positive") }
+            return FixedLengthPreTokenizer(length: n)
         case "Sequence":
             let items = try node.required("pretokenizers").array()
             return SequencePreTokenizer(preTokenizers: try items.map(make))
@@ -211,5 +215,19 @@ public struct MetaspacePreTokenizer: PreTokenizer {
         }
         p.text = out
         p.pieces = newPieces
+    }
+}
+
+/// Pieces of `length` characters (HF `FixedLength`).
+public struct FixedLengthPreTokenizer: PreTokenizer {
+    public var length: Int
+    public func preTokenize(_ p: inout PreTokenizedString) {
+        p.split { _, range, out in
+            var i = range.lowerBound
+            while i < range.upperBound {
+                out.append(i..<min(i + length, range.upperBound))
+                i += length
+            }
+        }
     }
 }

@@ -37,7 +37,7 @@ import Testing
             "{\(wordPiece), \"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": [{\"SpecialToken\": {\"id\": \"[X]\", \"type_id\": 0}}], \"pair\": [], \"special_tokens\": {}}}",
             "post_processor.single[0].SpecialToken.id", .invalid
         ),
-        ("{\(wordPiece), \"decoder\": {\"type\": \"CTC\"}}", "decoder.type", .unsupported),
+        ("{\(wordPiece), \"decoder\": {\"type\": \"Mystery\"}}", "decoder.type", .unsupported),
         ("{\(wordPiece), \"truncation\": {\"max_length\": \"long\"}}", "truncation.max_length", .malformed),
         (
             "{\(wordPiece), \"padding\": {\"strategy\": {\"Fixed\": 8}, \"direction\": \"Up\"}}", "padding.direction",

@@ -39,7 +39,8 @@ PRE_TOKENIZERS = [
     pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()]),
     pre_tokenizers.Sequence([pre_tokenizers.Whitespace(), pre_tokenizers.Digits(individual_digits=True)]),
     pre_tokenizers.Split(Regex(GPT2), "isolated"), pre_tokenizers.Split(Regex(LLAMA3), "isolated"),
-    pre_tokenizers.Split(Regex(r"\s+"), "removed"), pre_tokenizers.CharDelimiterSplit("-"), pre_tokenizers.Split(Regex(r"\d+"), "merged_with_previous"),
+    pre_tokenizers.Split(Regex(r"\s+"), "removed"), pre_tokenizers.CharDelimiterSplit("-"),
+    pre_tokenizers.FixedLength(length=3), pre_tokenizers.Split(Regex(r"\d+"), "merged_with_previous"),
     pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(LLAMA3), "isolated"), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]),
 ]
 
@@ -47,12 +48,13 @@ DECODER_INPUTS = [
     ["hello", "##world", "!", "it", "'", "s", "##n't", "do", "not"], ["Ġhello", "Ġw", "orld", "Ċ", "ðŁĻĤ"],
     ["▁hello", "▁wor", "ld", "▁"], ["hel", "lo</w>", "wor", "ld</w>"], ["<0x41>", "<0xC3>", "<0xA9>", "x", "<0xFF>"],
     ["a", " b", "  c  "], [],
+    ["<pad>", "h", "h", "e", "<pad>", "l", "l", "<pad>", "l", "o", "|", "w", "o", "|", "|", "n't", "|", "."],
 ]
 
 DECODERS = [
     decoders.WordPiece(), decoders.WordPiece(cleanup=False), decoders.ByteLevel(), decoders.Metaspace(),
     decoders.Metaspace(prepend_scheme="never"), decoders.BPEDecoder(), decoders.Replace("▁", " "), decoders.Strip(" ", 1, 1),
-    decoders.Fuse(), decoders.ByteFallback(),
+    decoders.Fuse(), decoders.ByteFallback(), decoders.CTC(), decoders.Replace(Regex(r"\s+"), "_"),
     decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)]),
 ]
 
