@@ -80,6 +80,69 @@ import Tokenizers
         #expect(index["token_width"] == 2)
     }
 
+    /// Against HF `tokenizers` itself: the 1,560 varied lines (CJK, accents, emoji, URLs, whitespace runs, pairs)
+    /// whose all-MiniLM-L6-v2 ids scripts/golden/tokenizers/generate.sh recorded, fed through the plugin as two
+    /// JSONL inputs (singles and pairs) with the golden line number as the row id.
+    @Test func shardsEqualHFTokenizersOnTheGoldenLines() async throws {
+        let fixtures = repositoryRoot + "/Tests/TokenizersTests/Fixtures"
+        let (singles, pairs, golden) = try await offPool { () -> (String, String, [Int: [UInt32]]) in
+            let lines = try String(contentsOfFile: fixtures + "/golden-lines.jsonl", encoding: .utf8)
+                .split(separator: "\n").dropFirst()
+            var singles = "", pairs = ""
+            for (i, line) in lines.enumerated() {
+                let row = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                let withID = #"{"i": \#(i), "# + line.dropFirst()
+                if row["pair"] is NSNull { singles += withID + "\n" } else { pairs += withID + "\n" }
+            }
+            var golden: [Int: [UInt32]] = [:]
+            let records = try String(contentsOfFile: fixtures + "/minilm-golden.jsonl", encoding: .utf8)
+                .split(separator: "\n").dropFirst()
+            for line in records {
+                let row = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                golden[row["i"] as! Int] = (row["ids"] as! String).split(separator: " ").map { UInt32($0)! }
+            }
+            return (singles, pairs, golden)
+        }
+        let ws = try TokenizeWorkspace()
+        try ws.addModel()
+        try ws.write("data/singles.jsonl", singles)
+        try ws.write("data/pairs.jsonl", pairs)
+        try ws.write(
+            "p.yaml",
+            """
+            version: 1
+            model: { base: model }
+            data:
+              singles: { path: data/singles.jsonl, id: i, on_error: skip }
+              pairs:   { path: data/pairs.jsonl, text_pair: pair, id: i, on_error: skip }
+            stages:
+              tokenize:
+                plugin: tokenize
+                inputs: [singles, pairs]
+                with: { max_length: 128, splits: { train: 1, validation: 0, test: 0 } }
+            """)
+        let outcome = try await ws.run()
+        #expect(outcome.record.status == .succeeded, "\(outcome.stage.error ?? "")")
+        var compared = 0
+        for input in ["singles", "pairs"] {
+            let shard = try outcome.shard(input, "train")
+            let ids = try JSONDecoder().decode(
+                [String].self,
+                from: Data(contentsOf: URL(fileURLWithPath: outcome.files + "/tokens/\(input)/train.ids.json")))
+            #expect(ids.count == shard.count)
+            for (k, id) in ids.enumerated() {
+                let expected = try #require(golden[Int(id)!])
+                #expect(shard.tokens(at: k) == expected, "\(input) golden line \(id)")
+                compared += 1
+            }
+        }
+        // Only rows with an empty text are left out (the readers reject them as bad rows).
+        let skipped = try outcome.index()["inputs", "singles", "bad_rows", "skipped"]?.intValue ?? 0
+        #expect(
+            compared + skipped + (try outcome.index()["inputs", "pairs", "bad_rows", "skipped"]?.intValue ?? 0) == 1560)
+        #expect(compared > 1500)
+    }
+
     @Test func secondRunIsCachedAndOnlyTheTokenizersContentJoinsTheKey() async throws {
         let ws = try twoTaskWorkspace()
         let first = try await ws.run()
