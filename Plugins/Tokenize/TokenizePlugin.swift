@@ -58,7 +58,7 @@ struct TokenizePlugin: StagePlugin {
         ]),
         consumes: "data inputs (jsonl, csv, tsv, text); the model's tokenizer.json unless it trains one",
         produces: "tokens/<input>/<split>.bin (token shards), index.json, tokenizer.json",
-        modelFiles: ["tokenizer.json"])
+        modelFiles: ["tokenizer.json", "tokenizer_config.json"])
 
     func run(_ request: RunRequest, context: StageContext) async throws {
         let began = Date()
@@ -86,6 +86,12 @@ struct TokenizePlugin: StagePlugin {
         let out = request.outputDir
         try writeOutput(Data(source.bytes), to: out + "/tokenizer.json")
         context.log("tokenizer \(source.description), sha256 \(source.sha256)")
+        if let limit = source.modelMaxLength, options.maxLength > limit {
+            context.log(
+                "max_length \(options.maxLength) exceeds the model's model_max_length \(limit) "
+                    + "(tokenizer_config.json): a model with \(limit) positions cannot take these sequences",
+                level: .warning)
+        }
 
         let encoder = SequenceEncoder(tokenizer: source.tokenizer, maxLength: options.maxLength, threads: threads)
         let writer = ShardSetWriter(

@@ -11,6 +11,8 @@ struct TokenizerSource {
     /// `model` or `train-bpe`.
     let kind: String
     var trained: [String: JSONValue] = [:]
+    /// `model_max_length` of the model's tokenizer_config.json, when it has one.
+    var modelMaxLength: Int?
 
     /// Ids are below this: the shards' token width follows from it.
     var idLimit: Int { max(tokenizer.vocabSize, (tokenizer.addedTokens.map(\.id).max() ?? -1) + 1) }
@@ -28,6 +30,7 @@ struct TokenizerSource {
                 Dictionary(tokenizer.addedTokens.filter(\.special).map { ($0.content, .int($0.id)) }) { a, _ in a }),
         ]
         if !trained.isEmpty { entry["trained"] = .object(trained) }
+        if let modelMaxLength { entry["model_max_length"] = .int(modelMaxLength) }
         return .object(entry)
     }
 
@@ -54,7 +57,15 @@ struct TokenizerSource {
                 )
             }
             let bytes = [UInt8](data)
-            return TokenizerSource(tokenizer: tokenizer, bytes: bytes, sha256: SHA256.hex(bytes), kind: "model")
+            var source = TokenizerSource(tokenizer: tokenizer, bytes: bytes, sha256: SHA256.hex(bytes), kind: "model")
+            // HF writes a huge number (1e30) when a tokenizer has no limit: only plausible position counts count.
+            if let config = FileManager.default.contents(atPath: modelBase + "/tokenizer_config.json"),
+                let object = try? JSONSerialization.jsonObject(with: config) as? [String: Any],
+                let limit = (object["model_max_length"] as? NSNumber)?.doubleValue, limit >= 1, limit < 1e7
+            {
+                source.modelMaxLength = Int(limit)
+            }
+            return source
         case .trainBPE:
             let bpe = options.bpe
             let trainer = BPETrainer(

@@ -148,7 +148,7 @@ import Tokenizers
         let first = try await ws.run()
         #expect(first.record.executed == ["tokenize"])
         #expect(try await ws.run().record.executed.isEmpty)
-        // Model weights and configuration do not matter to the tokenize stage.
+        // Model weights and configuration do not matter to the tokenize stage (tokenizer_config.json does).
         try ws.write("model/config.json", "{\"hidden_size\": 384}\n")
         try ws.write("model/model.safetensors", "not read by this stage")
         #expect(try await ws.run().record.executed.isEmpty)
@@ -186,6 +186,16 @@ import Tokenizers
         let expected = try await Fixture.ids(tokenizer, split.train.map { records[$0].text })
         #expect(shard.allTokens == expected)
         #expect(expected.filter { $0.count == 24 }.count > 3)
+    }
+
+    @Test func aMaxLengthBeyondTheModelsIsFlagged() async throws {
+        let ws = try twoTaskWorkspace()
+        try ws.write("model/tokenizer_config.json", #"{"do_lower_case": true, "model_max_length": 16}"#)
+        let outcome = try await ws.run()
+        #expect(outcome.record.status == .succeeded)
+        #expect(try outcome.index()["tokenizer", "model_max_length"] == 16)
+        let events = try String(contentsOfFile: ws.state + "/runs/p/latest/events.jsonl", encoding: .utf8)
+        #expect(events.contains("max_length 24 exceeds the model's model_max_length 16"))
     }
 
     @Test func changingMaxLengthReruns() async throws {
