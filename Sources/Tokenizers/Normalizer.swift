@@ -33,6 +33,7 @@ enum NormalizerFactory {
                 pattern: try ScalarPattern(node.required("pattern")),
                 content: try node.required("content").string().scalarValues)
         case "Nmt": return NmtNormalizer()
+        case "Precompiled": return try PrecompiledNormalizer(node)
         case "ByteLevel": return ByteLevelNormalizer()
         case "Sequence":
             let items = try node.required("normalizers").array()

@@ -36,11 +36,25 @@ import Testing
 
     @Test func unsupportedNormalizerNamesItsPath() throws {
         let json =
-            #"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}, "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Precompiled", "precompiled_charsmap": ""}]}}"#
+            #"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}, "normalizer": {"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Mystery"}]}}"#
         #expect(
-            throws: TokenizerError(.unsupported, path: "normalizer.normalizers[1].type", "unsupported \"Precompiled\"")
+            throws: TokenizerError(.unsupported, path: "normalizer.normalizers[1].type", "unsupported \"Mystery\"")
         ) {
             try Tokenizer(json: Data(json.utf8))
+        }
+    }
+
+    @Test(arguments: ["", "AAAA", "QUJD", "not base64!"])
+    func malformedCharsmapIsALocatedError(_ charsmap: String) {
+        let json =
+            #"{"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}, "normalizer": {"type": "Precompiled", "precompiled_charsmap": "\#(charsmap)"}}"#
+        do {
+            _ = try Tokenizer(json: Data(json.utf8))
+            Issue.record("expected an error")
+        } catch let e as TokenizerError {
+            #expect(e.path == "normalizer.precompiled_charsmap")
+        } catch {
+            Issue.record("unexpected \(error)")
         }
     }
 }

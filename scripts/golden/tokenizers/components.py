@@ -1,4 +1,5 @@
 """HF behaviour of single components (normalizers, pre-tokenizers, decoders) on short inputs."""
+import base64
 import json
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
@@ -8,8 +9,27 @@ INPUTS = [
     "中文分词 and 日本語", "don't stop-believing; it's 3.14 or 1,000,000", "tabs\tand\nnewlines\r\n here",
     "emoji 🙂👍🏽 flags 🇫🇷", "ＦＵＬＬ width ｶﾀｶﾅ", "control\x00chars\x07here\u200bzero", "a--b__c..d", "123abc456 7 89",
     "İstanbul STRASSE Straße", "   ", "", "x", "'s 'll 'RE", "https://example.com/a?b=c", "▁already▁spaced",
-    "ab ab abab", "👨\u200d👩\u200d👧 Ⓐⓑ x_y ǅ\u0345 ⅷx", "nbsp\u00a0ideographic\u3000thin\u2009space", "Привет мир", "مرحبا", "a\u0308\u0301 o\u0323\u0302",
+    "ab ab abab", "ﬁne Å ½ ｶ e\u0301 x\u3000y a\u200bb AB A ABC 🙂", "\u200bzero first", "AAB ½½ e\u0301\u0301", "👨\u200d👩\u200d👧 Ⓐⓑ x_y ǅ\u0345 ⅷx", "nbsp\u00a0ideographic\u3000thin\u2009space", "Привет мир", "مرحبا", "a\u0308\u0301 o\u0323\u0302",
 ]
+
+# A SentencePiece precompiled charsmap, made once with sentencepiece 0.2.3 from these rules (normalization_rule_tsv):
+# ﬁ→fi, Å→A, ½→1/2, ｶ→カ, e+U+0301→é, U+3000→space, U+200B→(removed), AB→x, A→a, 🙂→:)
+PRECOMPILED_CHARSMAP = (
+    "AAQAAAAAAQBBDQAADAAAgBEAAIDMAAIAgQ0AABMAAIC9PQAAAwAAgIUNAAAKAACAgDACAIsFAAAAAACAgAQCAIB9AAABAACAgQ0A"
+    "AA4AAIC2HQAAFgAAgJ9QAgCCBQAABwAAgJkwAgAYAAAAGwAAABoAAAAdAAAAHAAAAB8AAAAeAAAAIQAAAKzEAgAjAAAAIgAAACUA"
+    "AABltAMAJwAAACYAAAApAAAAKAAAACsAAAAqAAAALQAAACwAAAAvAAAALgAAAL1UAgAwAAAAMwAAADIAAAA1AAAANAAAADcAAAA2"
+    "AAAAOQAAADgAAAA7AAAAOgAAAD0AAAA8AAAAPwAAAD4AAABCDQEAQAAAAEMAAABCAAAARQAAAEQAAABHAAAARgAAAEkAAABIAAAA"
+    "SwAAAEoAAABNAAAATAAAAE8AAABOAAAAUQAAAFAAAABTAAAAUgAAAFUAAABUAAAAVwAAAFYAAABZAAAAWAAAAFsAAABaAAAAXQAA"
+    "AFwAAABfAAAAXgAAAGEAAABgAAAAYwAAAGIAAABlAAAAZAAAAGcAAABmAAAAaQAAAGgAAABrAAAAagAAAG0AAABsAAAAbwAAAG4A"
+    "AABxAAAAcAAAAHMAAAByAAAAdQAAAHQAAAB3AAAAdgAAAHkAAAB4AAAAewAAAHoAAAB9AAAAfAAAAH8AAAB+AAAAgQAAAIAAAADC"
+    "4AAAwzwAAIUAAACEAAAAhwAAAIYAAACJAAAAiAAAAIsAAACKAAAAjQAAAIwAAACPAAAAjgAAAJEAAACQAAAAkwAAAJIAAACVAAAA"
+    "lAAAAJcAAACWAAAAmQAAAJgAAACbAAAAmgAAAJ0AAACcAAAAnwAAAJ4AAAChAAAAoAAAAOKkAADjtAAApQAAAKQAAACnAAAApgAA"
+    "AKkAAACoAAAAqwAAAKoAAACtAAAArAAAAK8AAADviAAA8OgAALAAAACzAAAAsgAAALUAAAC0AAAAtwAAALYAAAC5AAAAuAAAALsA"
+    "AAC6AAAAvQAAALwAAAC/AAAAvgAAAMEAAADAAAAAwwAAAMIAAADFAAAAxAAAAMcAAADGAAAAyQAAAMgAAADLAAAAygAAAM0AAADM"
+    "AAAAzwAAAM4AAADRAAAA0AAAANMAAADSAAAA1QAAANQAAADXAAAA1gAAANkAAADYAAAA2wAAANoAAADdAAAA3AAAAN8AAADeAAAA"
+    "4QAAAOAAAADjAAAA4gAAAOUAAADkAAAA5wAAAOYAAADpAAAA6AAAAOsAAADqAAAA7QAAAOwAAADvAAAA7gAAAPEAAADwAAAA8wAA"
+    "APIAAAD1AAAA9AAAAPcAAAD2AAAA+QAAAPgAAAD7AAAA+gAAAP0AAAD8AAAA/wAAAP4AAAAAIAAxLzIAOikAQQBhAGZpAHgAw6kA"
+    "44KrAA==")
 
 NORMALIZERS = [
     normalizers.BertNormalizer(), normalizers.BertNormalizer(lowercase=False, strip_accents=False),
@@ -20,6 +40,7 @@ NORMALIZERS = [
     normalizers.Sequence([normalizers.NFKD(), normalizers.StripAccents(), normalizers.Lowercase()]),
     normalizers.Replace(Regex(r"\s+"), " "), normalizers.Replace(Regex(r"[0-9]"), "#"), normalizers.Nmt(),
     normalizers.ByteLevel(),
+    normalizers.Precompiled(base64.b64decode(PRECOMPILED_CHARSMAP)),
 ]
 
 GPT2 = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
