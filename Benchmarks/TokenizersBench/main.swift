@@ -4,6 +4,8 @@
 //                                                            [--prefix-space]
 //   tokenizers-bench bench-encode TOKENIZER.json CORPUS --threads N --reps R [--ids-out FILE]
 //   tokenizers-bench bench-train CORPUS --vocab-size N --threads N --reps R [--out FILE]
+//   tokenizers-bench compare TOKENIZER.json EXPECTED   lines "code points<TAB>ids<TAB>start,end ..." from HF;
+//                                                     prints mismatches, exits 1 if any
 //   tokenizers-bench cpu-probe      how much faster 2 threads run pure arithmetic than 1, right now
 //                                   (on a shared machine, other jobs can leave no second core to gain)
 import Foundation
@@ -125,6 +127,31 @@ do {
         if let out = option(args, "--out"), let result {
             try Data(result.tokenizerJSON().utf8).write(to: URL(fileURLWithPath: out))
         }
+
+    case "compare":
+        guard args.count >= 3 else { fail("usage: tokenizers-bench compare TOKENIZER.json EXPECTED") }
+        var tok = try Tokenizer(contentsOf: URL(fileURLWithPath: args[1]))
+        tok.padding = nil
+        let lines = try String(contentsOfFile: args[2], encoding: .utf8).split(separator: "\n")
+        var mismatches = 0
+        for line in lines {
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard parts.count == 3 else { fail("malformed line: \(line)") }
+            var text = ""
+            text.unicodeScalars.append(
+                contentsOf: parts[0].split(separator: " ").compactMap { UInt32($0).flatMap(Unicode.Scalar.init) })
+            let ids = parts[1].split(separator: " ").compactMap { Int($0) }
+            let offsets = parts[2].split(separator: " ").map { $0.split(separator: ",").compactMap { Int($0) } }
+            let e = try tok.encode(text)
+            if e.ids != ids || e.offsets.map({ [$0.start, $0.end] }) != offsets {
+                mismatches += 1
+                if mismatches <= 5 {
+                    print("MISMATCH \(text.debugDescription)\n  ours \(e.ids) \(e.offsets)\n  HF   \(ids) \(offsets)")
+                }
+            }
+        }
+        print("compared \(lines.count) texts: \(mismatches) mismatches")
+        if mismatches > 0 { exit(1) }
 
     case "cpu-probe":
         let n = 100_000_000
