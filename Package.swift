@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "finetuned-stage-wordcount", targets: ["WordCountPlugin"]),
         .executable(name: "finetuned-stage-testkit", targets: ["TestKitPlugin"]),
         .executable(name: "finetuned-stage-tokenize", targets: ["TokenizePlugin"]),
+        .executable(name: "tokenizers-bench", targets: ["TokenizersBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
@@ -35,6 +36,7 @@ let package = Package(
         // MARK: Data
         .target(name: "Datasets"),
         .target(name: "Tokenizers"),
+        .executableTarget(name: "TokenizersBench", dependencies: ["Tokenizers"], path: "Benchmarks/TokenizersBench"),
 
         // MARK: Pipeline engine
         .target(name: "StageKit"),

@@ -33,9 +33,11 @@ public struct SubprocessStageRunner: StageRunner {
         let request = try JSONEncoder.stageLine.encode(HostRequest(command: .describe)) + Data("\n".utf8)
         let config = Configuration(
             executable: .path(FilePath(executable)), platformOptions: platformOptions())
+        let input = try Self.requestFile(request)
         let result = try await withDeadline(describeTimeout) {
             try await Subprocess.run(
-                config, input: .data(request), output: .string(limit: 1 << 20), error: .string(limit: 1 << 16))
+                config, input: .fileDescriptor(input, closeAfterSpawningProcess: true), output: .string(limit: 1 << 20),
+                error: .string(limit: 1 << 16))
         }
         guard let result else { throw EngineError("did not describe itself within \(describeTimeout)") }
         guard case .exited(0) = result.terminationStatus else {
@@ -65,11 +67,27 @@ public struct SubprocessStageRunner: StageRunner {
                 executable: .path(FilePath(plugin.executable)), environment: .inherit.updating(environment),
                 workingDirectory: FilePath(request.scratchDir), platformOptions: platformOptions())
 
+            let grace = gracePeriod
+            let child = ChildProcess()
+            // The plugin runs in a task of its own that cancellation does not reach, so that everything it says
+            // while stopping (its last checkpoint, "stopped on request") is still read; cancelling the caller
+            // sends SIGTERM, then SIGKILL after the grace period.
             let execution: @Sendable () async throws -> (ProtocolState, TerminationStatus) = {
+                let inner = Task.detached { try await runPlugin() }
+                return try await withTaskCancellationHandler {
+                    try await inner.value
+                } onCancel: {
+                    child.stop(grace: grace)
+                }
+            }
+            @Sendable func runPlugin() async throws -> (ProtocolState, TerminationStatus) {
+                defer { child.exited() }
                 let result = try await Subprocess.run(
-                    config, input: .data(line), output: .sequence,
+                    config, input: .fileDescriptor(try Self.requestFile(line), closeAfterSpawningProcess: true),
+                    output: .sequence,
                     error: .fileDescriptor(log, closeAfterSpawningProcess: true)
                 ) { execution in
+                    child.started(execution.processIdentifier.value)
                     var state = ProtocolState()
                     var number = 0
                     for try await text in execution.standardOutput.strings(bufferingPolicy: .maxLineLength(16 << 20)) {
@@ -120,6 +138,22 @@ public struct SubprocessStageRunner: StageRunner {
         }
     }
 
+    /// The request as the plugin's standard input: an unlinked temporary file rather than a pipe, so that a
+    /// plugin exiting before it reads cannot fail our write (EPIPE).
+    static func requestFile(_ data: Data) throws -> FileDescriptor {
+        var template = Array((NSTemporaryDirectory() + "/finetuned-request.XXXXXX").utf8CString)
+        let fd = mkstemp(&template)
+        guard fd >= 0 else { throw EngineError("cannot create a temporary file: \(String(cString: strerror(errno)))") }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)  // other plugins spawned meanwhile must not inherit it
+        unlink(template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == data.count, lseek(fd, 0, SEEK_SET) == 0 else {
+            close(fd)
+            throw EngineError("cannot write the plugin request: \(String(cString: strerror(errno)))")
+        }
+        return FileDescriptor(rawValue: fd)
+    }
+
     private func platformOptions() -> PlatformOptions {
         var options = PlatformOptions()
         options.createSession = true
@@ -159,6 +193,39 @@ public struct SubprocessStageRunner: StageRunner {
         guard let text = try? String(contentsOfFile: logFile, encoding: .utf8) else { return "" }
         let lines = text.split(separator: "\n").suffix(5)
         return lines.isEmpty ? "" : "; its last output:\n    " + lines.joined(separator: "\n    ")
+    }
+}
+
+/// The pid of a running plugin, to stop it: SIGTERM now, SIGKILL after a grace period unless it exited.
+final class ChildProcess: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pid: pid_t?
+    private var stopRequested = false
+    private var grace: Duration = .seconds(10)
+
+    func started(_ pid: pid_t) {
+        let stopNow = lock.withLock {
+            self.pid = pid
+            return stopRequested
+        }
+        if stopNow { stop(grace: grace) }  // cancelled before the process existed
+    }
+
+    func exited() { lock.withLock { pid = nil } }
+
+    func stop(grace: Duration) {
+        let target: pid_t? = lock.withLock {
+            stopRequested = true
+            self.grace = grace
+            return pid
+        }
+        guard let target else { return }
+        kill(target, SIGTERM)
+        let seconds = Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+            // Only if that same process is still running: the pid is cleared when it is reaped.
+            lock.withLock { if pid == target { kill(target, SIGKILL) } }
+        }
     }
 }
 

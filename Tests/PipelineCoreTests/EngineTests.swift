@@ -168,6 +168,9 @@ import Testing
         #expect(stopped.status == .cancelled)
         #expect(stopped.stage("train")?.status == .stopped)
         #expect(engine.store.all().isEmpty)
+        // What the plugin said while stopping is still read and recorded.
+        let stoppedEvents = try String(contentsOfFile: ws.state + "/runs/p/\(stopped.runID)/events.jsonl", encoding: .utf8)
+        #expect(stoppedEvents.contains("stopped on request; will resume from the last checkpoint"))
         let resumed = try await engine.run(pipeline)
         #expect(resumed.stage("train")?.status == .succeeded)
         let events = try String(contentsOfFile: ws.state + "/runs/p/latest/events.jsonl", encoding: .utf8)
