@@ -16,22 +16,13 @@
 # Exit 0 all passed, 1 a check failed, 77 cannot run here (not root, no systemd-nspawn or mmdebstrap, no network).
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-pass=0; fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-bad() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-skip() {
-  echo "SKIP: .deb end-to-end test cannot run here: $*" >&2
-  [ "${FINETUNED_REQUIRE_E2E:-0}" = 1 ] && { echo "not ok - FINETUNED_REQUIRE_E2E=1 but skipped: $*"; echo "0 passed, 1 failed"; exit 1; }
-  exit 77
-}
+E2E_NAME="the .deb end-to-end test"
+. "$repo/scripts/e2e/nspawn-lib.sh"
 t0=$SECONDS
 phase() { echo "# $1: $((SECONDS - t0)) s" >&2; }
 
-[ "$(id -u)" -eq 0 ] || skip "needs root"
-command -v systemd-nspawn >/dev/null || skip "systemd-nspawn missing (apt-get install --no-install-recommends systemd-container)"
+require_nspawn
 command -v mmdebstrap >/dev/null || skip "mmdebstrap missing (apt-get install --no-install-recommends mmdebstrap)"
-command -v nsenter >/dev/null || skip "nsenter missing"
 
 deb=${1:-}
 if [ -z "$deb" ]; then
@@ -60,23 +51,7 @@ fi
 
 work=$(mktemp -d /var/tmp/finetuned-deb-e2e.XXXXXX)
 root=$work/root
-machine=debe2e$$
-nspawn_pid=""; leader=""; cg=""
-cleanup() {
-  if [ -n "$leader" ] && [ -d "/proc/$leader" ]; then nsenter -t "$leader" -a systemctl poweroff >/dev/null 2>&1 || true; fi
-  if [ -n "$nspawn_pid" ]; then
-    for _ in $(seq 1 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -TERM "$nspawn_pid" 2>/dev/null; sleep 1; kill -KILL "$nspawn_pid" 2>/dev/null
-  fi
-  if [ -n "$cg" ]; then
-    for c in systemd unified; do
-      [ -d "/sys/fs/cgroup/$c/$cg" ] || continue
-      echo $$ > "/sys/fs/cgroup/$c/cgroup.procs" 2>/dev/null
-      find "/sys/fs/cgroup/$c/$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
-    done
-  fi
-  rm -rf "$work"
-}
+cleanup() { stop_container; rm -rf "$work"; }
 trap cleanup EXIT
 
 mkdir -p "$root"
@@ -92,24 +67,8 @@ if ! chroot "$root" sh -c "apt-get -q update && apt-get install -y -q --download
 fi
 phase "rootfs ready"
 
-# Run from a cgroup of our own, so nspawn's leftovers can be removed (see the notes on nspawn here).
-if [ -d /sys/fs/cgroup/systemd ] && [ -d /sys/fs/cgroup/unified ]; then
-  cg="debe2e-$$"
-  for c in systemd unified; do mkdir -p "/sys/fs/cgroup/$c/$cg" && echo $$ > "/sys/fs/cgroup/$c/$cg/cgroup.procs"; done
-fi
-
-setsid systemd-nspawn -D "$root" --register=no --keep-unit --private-network -M "$machine" \
-  --console=passive -b -- systemd.firstboot=off </dev/null >"$work/boot.log" 2>&1 &
-nspawn_pid=$!
-for _ in $(seq 1 300); do
-  leader=$(pgrep -P "$nspawn_pid" -x systemd | head -1)
-  [ -n "$leader" ] && [ -S "/proc/$leader/root/run/systemd/private" ] && break
-  sleep 0.1
-done
-[ -n "$leader" ] || { cat "$work/boot.log"; bad "container booted"; echo "$pass passed, $fail failed"; exit 1; }
-inside() { nsenter -t "$leader" -a "$@"; }
-state=$(timeout 60 nsenter -t "$leader" -a systemctl is-system-running --wait 2>/dev/null)
-check "container booted (system $state)" [ "$state" = running -o "$state" = degraded ]
+enter_own_cgroup debe2e
+boot_container "$work/boot.log" -D "$root" -M "debe2e$$"
 phase "booted"
 
 name=$(basename "$deb")
@@ -120,13 +79,6 @@ else
   tail -30 "$work/apt.log"; bad "apt install ./$name"
 fi
 phase "installed"
-show() { inside systemctl show finetuned -p "$1" --value; }
-journal() { inside journalctl -u finetuned --no-pager -o cat "$@" 2>/dev/null; }
-wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
-  local t=$1 what=$2; shift 2
-  for _ in $(seq 1 $((t * 10))); do "$@" >/dev/null 2>&1 && { ok "$what"; return 0; }; sleep 0.1; done
-  bad "$what"; return 1
-}
 
 check "postinst enabled the unit ($(inside systemctl is-enabled finetuned 2>&1))" [ "$(inside systemctl is-enabled finetuned 2>&1)" = enabled ]
 wait_for 10 "postinst started it: active (running)" bash -c "[ \"\$(nsenter -t $leader -a systemctl show finetuned -p SubState --value)\" = running ]"
@@ -203,10 +155,7 @@ phase "checks done"
 if [ "$fail" -gt 0 ]; then
   echo "--- journal"; journal | tail -60
 fi
-inside systemctl poweroff >/dev/null 2>&1
-for _ in $(seq 1 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$nspawn_pid" 2>/dev/null || nspawn_pid=""
-leader=""
+stop_container
 phase "powered off"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -9,15 +9,9 @@
 set -uo pipefail
 build=$(cd "${1:?usage: systemd-e2e.sh BUILD_DIR}" && pwd)
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-pass=0; fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-bad() { echo "not ok - $*"; fail=$((fail + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-skip() { echo "SKIP: systemd end-to-end test cannot run here: $*" >&2; exit 77; }
-
-[ "$(id -u)" -eq 0 ] || skip "needs root"
-command -v systemd-nspawn >/dev/null || skip "systemd-nspawn missing (apt-get install --no-install-recommends systemd-container)"
-command -v nsenter >/dev/null || skip "nsenter missing"
+E2E_NAME="the systemd end-to-end test"
+. "$repo/scripts/e2e/nspawn-lib.sh"
+require_nspawn
 swift_lib=$(ldd "$build/finetuned" | awk '/libswiftCore/ {print $3}')
 toolchain=$(dirname "$(dirname "$(dirname "$(dirname "${swift_lib:-/x/x/x/x/x}")")")")
 
@@ -32,46 +26,13 @@ debounce_ms: 200
 progress_log_interval: 1
 stop_grace_seconds: 20
 YAML
-machine=fte2e$$
-nspawn_pid=""; leader=""
-cg=""
-cleanup() {
-  if [ -n "$leader" ] && [ -d "/proc/$leader" ]; then nsenter -t "$leader" -a systemctl poweroff >/dev/null 2>&1 || true; fi
-  if [ -n "$nspawn_pid" ]; then
-    for _ in $(seq 1 100); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -TERM "$nspawn_pid" 2>/dev/null; sleep 1; kill -KILL "$nspawn_pid" 2>/dev/null
-  fi
-  if [ -n "$cg" ]; then
-    for c in systemd unified; do
-      [ -d "/sys/fs/cgroup/$c/$cg" ] || continue
-      echo $$ > "/sys/fs/cgroup/$c/cgroup.procs" 2>/dev/null
-      find "/sys/fs/cgroup/$c/$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
-    done
-  fi
-  rm -rf "$work"
-}
+cleanup() { stop_container; rm -rf "$work"; }
 trap cleanup EXIT
 
-# Run from a cgroup of our own, so nspawn's leftovers can be removed (see the notes on nspawn here).
-if [ -d /sys/fs/cgroup/systemd ] && [ -d /sys/fs/cgroup/unified ]; then
-  cg="e2e-$$"
-  for c in systemd unified; do mkdir -p "/sys/fs/cgroup/$c/$cg" && echo $$ > "/sys/fs/cgroup/$c/$cg/cgroup.procs"; done
-fi
-
+enter_own_cgroup e2e
 binds=(--bind="$share:/srv/share")
 [ -n "$swift_lib" ] && [ -d "$toolchain" ] && binds+=(--bind-ro="$toolchain")
-setsid systemd-nspawn -D / --volatile=yes --register=no --keep-unit --private-network -M "$machine" \
-  --console=passive "${binds[@]}" -b -- systemd.firstboot=off </dev/null >"$work/boot.log" 2>&1 &
-nspawn_pid=$!
-for _ in $(seq 1 200); do
-  leader=$(pgrep -P "$nspawn_pid" -x systemd | head -1)
-  [ -n "$leader" ] && [ -S "/proc/$leader/root/run/systemd/private" ] && break
-  sleep 0.1
-done
-[ -n "$leader" ] || { cat "$work/boot.log"; bad "container booted"; echo "0 passed, 1 failed"; exit 1; }
-inside() { nsenter -t "$leader" -a "$@"; }
-state=$(timeout 60 nsenter -t "$leader" -a systemctl is-system-running --wait 2>/dev/null)
-check "container booted (system $state)" [ "$state" = running -o "$state" = degraded ]
+boot_container "$work/boot.log" -D / --volatile=yes -M "fte2e$$" "${binds[@]}"
 root=/proc/$leader/root
 
 # Install as a package would: unit, sysusers, tmpfiles, config; binaries from the shared folder.
@@ -84,13 +45,6 @@ cp "$share/finetuned.yaml" "$root/etc/finetuned/finetuned.yaml"
 inside systemd-sysusers >/dev/null 2>&1
 inside systemd-tmpfiles --create /etc/tmpfiles.d/finetuned.conf >/dev/null 2>&1
 inside systemctl daemon-reload
-show() { inside systemctl show finetuned -p "$1" --value; }
-journal() { inside journalctl -u finetuned --no-pager -o cat "$@" 2>/dev/null; }
-wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
-  local t=$1 what=$2; shift 2
-  for _ in $(seq 1 $((t * 10))); do "$@" >/dev/null 2>&1 && { ok "$what"; return 0; }; sleep 0.1; done
-  bad "$what"; return 1
-}
 drop() { # atomic drop: write a hidden temporary file, then rename it into the watched folder
   local name=$1 dir=$root/var/lib/finetuned/pipelines
   cat > "$dir/.$name.tmp" && chown --reference="$dir" "$dir/.$name.tmp" && mv "$dir/.$name.tmp" "$dir/$name"
