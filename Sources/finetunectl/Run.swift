@@ -109,9 +109,7 @@ final class ProgressPrinter: RunObserver, @unchecked Sendable {
                     }
                 case .log(let level, let message) where level >= .notice || !interactive:
                     line("\(tag(stage)) \(level == .info ? "" : "\(level.rawValue): ")\(message)")
-                case .metric(let name, let value, let step, let task) where !interactive:
-                    _ = (name, value, step, task)  // metrics go to events.jsonl; the terminal shows progress
-                default: break
+                default: break  // metrics go to events.jsonl; the terminal shows progress
                 }
             case .stageFinished(let stage, let s):
                 done += 1

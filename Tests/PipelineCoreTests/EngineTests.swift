@@ -144,7 +144,6 @@ import Testing
               a: { plugin: testkit, with: { mode: sleep, seconds: 1, output: a } }
               b: { plugin: testkit, with: { mode: sleep, seconds: 1, output: b } }
             """)
-        let start = Date()
         let record = try await ws.run("p.yaml", jobs: 2)
         #expect(record.status == .succeeded)
         let events = try String(contentsOfFile: ws.state + "/runs/p/latest/events.jsonl", encoding: .utf8)
@@ -152,7 +151,6 @@ import Testing
         let lines = events.split(separator: "\n").map(String.init)
         let firstFinish = lines.firstIndex { $0.contains("\"stage-succeeded\"") }!
         #expect(lines[..<firstFinish].filter { $0.contains("\"stage-started\"") }.count == 2)
-        _ = start
     }
 
     @Test func cancellingStopsAStageThatResumesFromItsCheckpoint() async throws {
