@@ -84,6 +84,7 @@ let package = Package(
         .executableTarget(name: "TokenizePlugin", dependencies: ["StageKit", "Tokenizers", "Datasets"], path: "Plugins/Tokenize"),
 
         // MARK: Tests
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "StageKitTests", dependencies: ["StageKit"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
@@ -92,7 +93,7 @@ let package = Package(
             name: "DaemonTests",
             // finetuned and the plugins are dependencies so that `swift test` builds what the systemd test runs.
             dependencies: [
-                "Daemon", "finetuned", "finetunectl", "TestKitPlugin", "WordCountPlugin",
+                "Daemon", "TestSupport", "finetuned", "finetunectl", "TestKitPlugin", "WordCountPlugin",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
@@ -100,10 +101,10 @@ let package = Package(
         .testTarget(
             name: "TokenizePluginTests",
             // Runs the real plugin executable through the engine (the dependency makes `swift test` build it).
-            dependencies: ["PipelineCore", "StageKit", "Tokenizers", "Datasets", "TokenizePlugin"]),
+            dependencies: ["PipelineCore", "StageKit", "TestSupport", "Tokenizers", "Datasets", "TokenizePlugin"]),
         .testTarget(
             name: "PipelineCoreTests",
             // The executables are dependencies so that `swift test` builds them: the tests run the real ones.
-            dependencies: ["PipelineCore", "StageKit", "finetunectl", "WordCountPlugin", "TestKitPlugin"]),
+            dependencies: ["PipelineCore", "StageKit", "TestSupport", "finetunectl", "WordCountPlugin", "TestKitPlugin"]),
     ]
 )

@@ -2,6 +2,7 @@ import ControlProtocol
 import Foundation
 import Logging
 import PipelineCore
+import TestSupport
 import Testing
 
 @testable import Daemon
@@ -35,13 +36,7 @@ import Testing
 
         deinit { try? FileManager.default.removeItem(atPath: root) }
 
-        static var buildDirectory: String {
-            var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-            while !FileManager.default.fileExists(atPath: url.appendingPathComponent("finetuned-stage-testkit").path), url.path != "/" {
-                url.deleteLastPathComponent()
-            }
-            return url.path
-        }
+        static let buildDirectory = BuildProducts.directory(containing: "finetuned-stage-testkit")
 
         func drop(_ name: String, _ text: String) async throws {
             try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)

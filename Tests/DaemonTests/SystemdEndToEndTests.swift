@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs scripts/e2e/systemd-e2e.sh: the daemon under a real systemd booted with systemd-nspawn.
@@ -6,24 +7,18 @@ import Testing
     @Test(.timeLimit(.minutes(5))) func daemonUnderRealSystemd() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
-        var build = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: build.appendingPathComponent("finetuned").path), build.path != "/" {
-            build.deleteLastPathComponent()
-        }
+        let build = BuildProducts.directory(containing: "finetuned")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: root + "/scripts/e2e/systemd-e2e.sh")
-        process.arguments = [build.path]
+        process.arguments = [build]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        // Wait on a dispatch thread: blocking one of Swift concurrency's few threads stalls the other tests.
-        let output: String = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: String(decoding: data, as: UTF8.self))
-            }
+        let output = try await offThePool {
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
         }
         print(output)
         if process.terminationStatus == 77 {

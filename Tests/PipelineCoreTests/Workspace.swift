@@ -1,42 +1,17 @@
 import Foundation
 import PipelineCore
 import StageKit
+import TestSupport
 import Testing
 
 /// A temporary folder with a state directory, pipeline files and data, and the package's real plugins.
-final class Workspace: @unchecked Sendable {
-    let root: String
+final class Workspace: TemporaryFolder, @unchecked Sendable {
     var state: String { root + "/state" }
 
-    init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("finetuned-test-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: root) }
+    init() throws { try super.init(prefix: "finetuned-test") }
 
     /// The folder holding the package's built executables (the plugins and finetunectl).
-    static let buildDirectory: String = {
-        if let dir = ProcessInfo.processInfo.environment["FINETUNED_BUILD_DIR"] { return dir }
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        for _ in 0..<6 {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("finetuned-stage-testkit").path) {
-                return url.path
-            }
-        }
-        // Under `swift test` the bundle lives in the build folder; fall back to the usual place.
-        return FileManager.default.currentDirectoryPath + "/.build/debug"
-    }()
-
-    @discardableResult
-    func write(_ relative: String, _ text: String) throws -> String {
-        let path = root + "/" + relative
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+    static let buildDirectory = BuildProducts.directory(containing: "finetuned-stage-testkit")
 
     func engine(jobs: Int = 2) throws -> Engine {
         try Engine(stateDirectory: state, runner: SubprocessStageRunner(gracePeriod: .seconds(2)), jobs: jobs)
@@ -79,13 +54,6 @@ extension RunRecord {
     /// Stage name → status, for compact assertions.
     var statuses: [String: Stage.Status] {
         Dictionary(uniqueKeysWithValues: stages.map { ($0.name, $0.status) })
-    }
-}
-
-/// Runs blocking work (waiting for a process) on a dispatch thread instead of Swift concurrency's small pool.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
     }
 }
 

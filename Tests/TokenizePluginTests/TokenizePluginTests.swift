@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import PipelineCore
 import StageKit
+import TestSupport
 import Testing
 import Tokenizers
 
@@ -85,7 +86,7 @@ import Tokenizers
     /// JSONL inputs (singles and pairs) with the golden line number as the row id.
     @Test func shardsEqualHFTokenizersOnTheGoldenLines() async throws {
         let fixtures = repositoryRoot + "/Tests/TokenizersTests/Fixtures"
-        let (singles, pairs, golden) = try await offPool { () -> (String, String, [Int: [UInt32]]) in
+        let (singles, pairs, golden) = try await offThePool { () -> (String, String, [Int: [UInt32]]) in
             let lines = try String(contentsOfFile: fixtures + "/golden-lines.jsonl", encoding: .utf8)
                 .split(separator: "\n").dropFirst()
             var singles = "", pairs = ""
@@ -174,7 +175,7 @@ import Tokenizers
         try ws.write("model/tokenizer.json", left)
         let outcome = try await ws.run()
         #expect(outcome.record.status == .succeeded, "\(outcome.stage.error ?? "")")
-        let tokenizer = try await offPool {
+        let tokenizer = try await offThePool {
             var tokenizer = try Tokenizer(json: Data(left.utf8))
             tokenizer.padding = nil
             tokenizer.truncation = TruncationParams(maxLength: 24, direction: .left)
@@ -336,7 +337,7 @@ import Tokenizers
         #expect(index["tokenizer", "source"] == "train-bpe")
         #expect(index["tokenizer", "special_tokens", "<pad>"] == 1)
         let stored = outcome.files + "/tokenizer.json"
-        let tokenizer = try await offPool { try Tokenizer(contentsOf: URL(fileURLWithPath: stored)) }
+        let tokenizer = try await offThePool { try Tokenizer(contentsOf: URL(fileURLWithPath: stored)) }
         #expect(tokenizer.vocabSize <= 400 && tokenizer.vocabSize > 261)
         let records = try Fixture.records(Fixture.trec, label: "fine")
         let split = StratifiedSplitter.split(records: records, fractions: .standard, seed: 0)
@@ -459,7 +460,7 @@ import Tokenizers
         try ws.addModel()
         // 20 files of 1,500 rows: seconds of work in a debug build, so the stop lands mid-stage.
         let questions = try Fixture.records(Fixture.trec, label: "coarse")
-        try await offPool {
+        try await offThePool {
             for f in 0..<20 {
                 var lines = ""
                 for r in 0..<1500 {

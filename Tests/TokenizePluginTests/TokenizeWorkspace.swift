@@ -2,20 +2,13 @@ import Datasets
 import Foundation
 import PipelineCore
 import StageKit
+import TestSupport
 import Testing
 import Tokenizers
 
 /// The repository's root, found from this file's path (the tests read fixtures of other test targets in place).
 let repositoryRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-/// Runs blocking work (tokenizer loads and encodes, data generation) on a dispatch thread: blocking one of Swift
-/// concurrency's few threads (two on a 2-core machine) stalls every other test of the run.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-    }
-}
 
 /// Small real samples (spam, TREC, Emma) and the all-MiniLM-L6-v2 tokenizer.json that the Tokenizers goldens use.
 enum Fixture {
@@ -34,13 +27,13 @@ enum Fixture {
 
     /// `minilm(maxLength:)`, loaded off the cooperative pool.
     static func loadMinilm(maxLength: Int?) async throws -> Tokenizer {
-        try await offPool { try minilm(maxLength: maxLength) }
+        try await offThePool { try minilm(maxLength: maxLength) }
     }
 
     /// What the library encodes for each text (and pair), computed off the cooperative pool.
     static func encodings(_ tokenizer: Tokenizer, _ texts: [String], pairs: [String]? = nil) async throws -> [Encoding]
     {
-        try await offPool { try texts.indices.map { try tokenizer.encode(texts[$0], pair: pairs?[$0]) } }
+        try await offThePool { try texts.indices.map { try tokenizer.encode(texts[$0], pair: pairs?[$0]) } }
     }
 
     /// The ids of `encodings(...)` as shards store them.
@@ -60,38 +53,13 @@ enum Fixture {
 
 /// A temporary folder with data, a model folder and pipeline files, run through the real engine and the real
 /// `finetuned-stage-tokenize` executable.
-final class TokenizeWorkspace: @unchecked Sendable {
-    let root: String
+final class TokenizeWorkspace: TemporaryFolder, @unchecked Sendable {
     var state: String { root + "/state" }
 
-    init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("tokenize-test-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: root) }
+    init() throws { try super.init(prefix: "tokenize-test") }
 
     /// The folder holding the built executables.
-    static let buildDirectory: String = {
-        if let dir = ProcessInfo.processInfo.environment["FINETUNED_BUILD_DIR"] { return dir }
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        for _ in 0..<6 {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("finetuned-stage-tokenize").path) {
-                return url.path
-            }
-        }
-        return repositoryRoot + "/.build/debug"
-    }()
-
-    @discardableResult
-    func write(_ relative: String, _ text: String) throws -> String {
-        let path = root + "/" + relative
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+    static let buildDirectory = BuildProducts.directory(containing: "finetuned-stage-tokenize")
 
     func copy(_ source: String, to relative: String) throws {
         try write(relative, try String(contentsOfFile: source, encoding: .utf8))

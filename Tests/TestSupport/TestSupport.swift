@@ -1,0 +1,46 @@
+import Foundation
+
+/// Helpers shared by the test targets that run the package's real executables.
+public enum BuildProducts {
+    /// The folder holding the package's built executables (the test bundle lives in it under `swift test`), found
+    /// by looking for `executable` next to the running test binary; `$FINETUNED_BUILD_DIR` overrides.
+    public static func directory(containing executable: String) -> String {
+        if let dir = ProcessInfo.processInfo.environment["FINETUNED_BUILD_DIR"] { return dir }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        for _ in 0..<6 {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent(executable).path) { return url.path }
+        }
+        return FileManager.default.currentDirectoryPath + "/.build/debug"
+    }
+}
+
+/// Runs blocking work (waiting for a process, loading a tokenizer) on a dispatch thread: blocking one of Swift
+/// concurrency's few threads (two on a 2-core machine) stalls every other test of the run.
+public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+/// A temporary folder, removed when released.
+open class TemporaryFolder: @unchecked Sendable {
+    public let root: String
+
+    public init(prefix: String) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    /// Writes a text file below the folder, creating its parent folders.
+    @discardableResult
+    public func write(_ relative: String, _ text: String) throws -> String {
+        let path = root + "/" + relative
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
