@@ -15,12 +15,16 @@ struct SocketOption: ParsableArguments {
         socket ?? ProcessInfo.processInfo.environment["FINETUNED_SOCKET"] ?? "/run/finetuned/control.sock"
     }
 
+    /// Sends a request; an unreachable daemon exits 69, a refusal (`ok: false`) exits 1 with its reason.
     func send(_ request: ControlRequest) throws -> ControlResponse {
+        let response: ControlResponse
         do {
-            return try ControlClient.send(request, to: path)
+            response = try ControlClient.send(request, to: path)
         } catch {
             throw failure("\(error)", code: ExitCode(69))
         }
+        guard response.ok else { throw failure(response.error ?? "the daemon refused the request", code: Exit.stageFailed) }
+        return response
     }
 }
 
@@ -33,7 +37,6 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         let response = try socket.send(.status(pipeline: pipeline))
-        guard response.ok else { throw failure(response.error ?? "failed", code: Exit.stageFailed) }
         if json { return try printJSON(response.pipelines) }
         if response.pipelines.isEmpty { print("no pipelines in the watched folders") }
         for p in response.pipelines {
@@ -77,8 +80,7 @@ struct Cancel: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The pipeline.", valueName: "pipeline")) var pipeline: String
 
     func run() async throws {
-        let response = try socket.send(.cancel(pipeline: pipeline))
-        guard response.ok else { throw failure(response.error ?? "failed", code: Exit.stageFailed) }
+        _ = try socket.send(.cancel(pipeline: pipeline))
         print("cancelling \(pipeline)")
     }
 }
@@ -90,8 +92,7 @@ struct Rerun: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The pipeline.", valueName: "pipeline")) var pipeline: String
 
     func run() async throws {
-        let response = try socket.send(.rerun(pipeline: pipeline))
-        guard response.ok else { throw failure(response.error ?? "failed", code: Exit.stageFailed) }
+        _ = try socket.send(.rerun(pipeline: pipeline))
         print("queued \(pipeline)")
     }
 }
