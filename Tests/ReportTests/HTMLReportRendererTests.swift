@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+@testable import Report
+
+@Suite struct HTMLReportRendererTests {
+    @Test func isWellFormedSelfContainedAndDeterministic() throws {
+        let r = try handBuiltReport()
+        let html = HTMLReportRenderer.render(r)
+        #expect(HTMLReportRenderer.render(r) == html)
+        let (error, elements, ids) = parseXML(html)
+        #expect(error == nil, "\(error ?? "")")
+        #expect(!elements.contains("script") && !elements.contains("link") && !elements.contains("img"))
+        #expect(!elements.contains("iframe") && !elements.contains("object"))
+        #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("url(http"))
+        #expect(!html.lowercased().contains("javascript:") && html.firstMatch(of: /\son[a-z]+=/) == nil, "no event handlers")
+        #expect(html.contains("default-src 'none'"))
+        #expect(Set(ids).count == ids.count, "ids are unique: \(ids)")
+        // Every internal reference points at an id of the page.
+        for ref in html.matches(of: /url\(#([^)]+)\)|href="#([^"]+)"/) {
+            let id = String(ref.output.1 ?? ref.output.2 ?? "")
+            #expect(ids.contains(id), "dangling reference #\(id)")
+        }
+        // Sections and charts that the report calls for.
+        #expect(elements.filter { $0 == "svg" }.count == 2 + 4 + 2 + 1 + 2, "2 headline bars, 4 curve charts, 2 confusion maps, perplexity, gates, conflict")
+        for id in ["summary", "task-1", "task-2", "perplexity", "gates", "conflict"] { #expect(ids.contains(id)) }
+    }
+
+    @Test func numbersAppearAsRendered() throws {
+        let html = HTMLReportRenderer.render(try handBuiltReport())
+        for s in ["0.960", "[0.938, 0.979]", "+0.006", "[-0.008, +0.021]", "p=0.412", "p&lt;0.001", "0.918",
+                  "-0.006", "38.40", "9.70", "-74.7%", "+29.2%", "48,210", "722", "836", "0.47", "-0.23", "+1.000"] {
+            #expect(html.contains(s), "missing \(s)")
+        }
+        #expect(html.contains("Hand-built test input for the renderer tests"))
+    }
+
+    @Test func escapesEveryNameFromUserData() throws {
+        let evil = "<script>alert(1)</script>\"&'\u{1B}[31m"
+        var r = try handBuiltReport()
+        r.pipeline = evil
+        r.model = evil
+        r.notice = evil
+        r.tasks[0].name = evil
+        r.tasks[0].split = evil
+        r.tasks[0].confusion?.labels[0] = evil
+        r.tasks[0].perClass[0].label = evil
+        r.tasks[0].baselines[0].baseline = evil
+        r.tasks[0].curves[0].split = evil
+        r.perplexity[0].corpus = evil
+        r.gateWeights?.columns[0] = evil
+        let html = HTMLReportRenderer.render(r)
+        #expect(!html.contains("<script") && !html.contains("\u{1B}"))
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&amp;&#39;\u{FFFD}[31m"))
+        #expect(parseXML(html).error == nil)
+    }
+
+    @Test func escapeCoversMarkupAndForbiddenCharacters() {
+        #expect(HTML.escape("a<b>&\"'") == "a&lt;b&gt;&amp;&quot;&#39;")
+        #expect(HTML.escape("tab\tnl\n\u{0}\u{7F}\u{85}ok é") == "tab\tnl\n\u{FFFD}\u{FFFD}\u{FFFD}ok é")
+    }
+
+    @Test func aReportWithoutTasksStillRenders() {
+        let html = HTMLReportRenderer.render(Report(pipeline: "p", model: "m"))
+        #expect(parseXML(html).error == nil && html.contains("This report has no tasks."))
+    }
+
+    @Test func tooManyClassesGiveANoteInsteadOfAnUnreadableMap() throws {
+        var r = try handBuiltReport()
+        let n = Heatmap.maximumSide + 1
+        r.tasks[1].confusion = ConfusionTable(labels: (0..<n).map { "c\($0)" }, counts: Array(repeating: Array(repeating: 1, count: n), count: n))
+        let html = HTMLReportRenderer.render(r)
+        #expect(html.contains("\(n) classes are too many to draw legibly"))
+    }
+
+    /// Writes the hand-built example to $FINETUNED_REPORT_EXAMPLE when set, for scripts/report/screenshot.sh.
+    @Test func writesTheExampleWhenAsked() throws {
+        guard let path = ProcessInfo.processInfo.environment["FINETUNED_REPORT_EXAMPLE"] else { return }
+        try HTMLReportRenderer.render(try handBuiltReport()).write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}
