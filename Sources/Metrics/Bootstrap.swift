@@ -109,7 +109,8 @@ public struct Bootstrap: Hashable, Sendable, Codable {
     }
 
     /// The q-quantile of sorted values, linear between order statistics: h = (B−1)·q,
-    /// x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]) — numpy.quantile's default.
+    /// x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]) — numpy.quantile's default. q is clamped to [0, 1]; the quantile of
+    /// no values is NaN.
     public static func quantile(_ sorted: [Double], _ q: Double) -> Double {
         guard sorted.count > 1 else { return sorted.first ?? .nan }
         let h = Double(sorted.count - 1) * min(1, max(0, q))

@@ -22,8 +22,9 @@ extension Report {
         } catch let error as DecodingError {
             throw ReportError(decoding: error, file: file)
         }
-        if let problem = report.problems().first {
-            var e = problem
+        do {
+            try report.validate()
+        } catch var e as ReportError {
             e.file = file
             throw e
         }
