@@ -21,7 +21,8 @@ public struct Bootstrap: Hashable, Sendable, Codable {
     /// Throws `.invalidArgument` unless `1 ≤ resamples ≤ maximumResamples` and `0 < confidence < 1`.
     public init(resamples: Int = 1000, confidence: Double = 0.95, seed: UInt64) throws {
         guard resamples >= 1, resamples <= Self.maximumResamples else {
-            throw MetricsError(.invalidArgument, "bootstrap resamples \(resamples) is not in 1...\(Self.maximumResamples)")
+            throw MetricsError(
+                .invalidArgument, "bootstrap resamples \(resamples) is not in 1...\(Self.maximumResamples)")
         }
         guard confidence > 0, confidence < 1 else {
             throw MetricsError(.invalidArgument, "bootstrap confidence \(confidence) is not in (0, 1)")

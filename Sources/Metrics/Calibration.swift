@@ -75,7 +75,8 @@ public struct Calibration: Hashable, Sendable, Codable {
     /// The arg-max of a validated probability row (lowest index among ties) and its probability.
     static func argmax(_ row: [Double], classCount: Int, row index: Int) throws -> (Int, Double) {
         guard row.count == classCount else {
-            throw MetricsError(.lengthMismatch, "probability row has \(row.count) values, expected \(classCount)", row: index)
+            throw MetricsError(
+                .lengthMismatch, "probability row has \(row.count) values, expected \(classCount)", row: index)
         }
         var best = 0, sum = 0.0
         for (k, v) in row.enumerated() {
@@ -87,7 +88,8 @@ public struct Calibration: Hashable, Sendable, Codable {
             if v > row[best] { best = k }
         }
         guard abs(sum - 1) <= 1e-4 else {
-            throw MetricsError(.invalidProbability, "probabilities sum to \(sum), not 1; pass softmax outputs", row: index)
+            throw MetricsError(
+                .invalidProbability, "probabilities sum to \(sum), not 1; pass softmax outputs", row: index)
         }
         return (best, row[best])
     }

@@ -34,7 +34,8 @@ public struct ConfusionMatrix: Hashable, Sendable, Codable {
         try self.init(classCount: rows.count)
         for (g, row) in rows.enumerated() {
             guard row.count == classCount else {
-                throw MetricsError(.lengthMismatch, "confusion row has \(row.count) counts, expected \(classCount)", row: g)
+                throw MetricsError(
+                    .lengthMismatch, "confusion row has \(row.count) counts, expected \(classCount)", row: g)
             }
             for (p, c) in row.enumerated() {
                 guard c >= 0 else { throw MetricsError(.invalidArgument, "negative count \(c)", row: g) }

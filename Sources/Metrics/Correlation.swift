@@ -21,7 +21,10 @@ public enum Correlation {
             syy += dy * dy
         }
         guard sxx > 0, syy > 0 else {
-            throw MetricsError(.zeroVariance, "correlation of a constant series is undefined (\(sxx == 0 ? "gold" : "predicted") values are all equal)")
+            throw MetricsError(
+                .zeroVariance,
+                "correlation of a constant series is undefined (\(sxx == 0 ? "gold" : "predicted") values are all equal)"
+            )
         }
         return min(1, max(-1, sxy / (sxx.squareRoot() * syy.squareRoot())))
     }

@@ -39,7 +39,8 @@ public struct EntityScores: Hashable, Sendable, Codable {
         }
         let types = Set(goldByType.keys).union(predictedByType.keys).sorted()
         perType = types.map { type in
-            let (p, r, f) = Self.prf(hitsByType[type, default: 0], predictedByType[type, default: 0], goldByType[type, default: 0])
+            let (p, r, f) = Self.prf(
+                hitsByType[type, default: 0], predictedByType[type, default: 0], goldByType[type, default: 0])
             return TypeScore(type: type, precision: p, recall: r, f1: f, support: goldByType[type, default: 0])
         }
         goldEntities = goldByType.values.reduce(0, +)

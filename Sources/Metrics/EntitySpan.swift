@@ -48,7 +48,9 @@ public struct EntitySpan: Hashable, Sendable, Codable, Comparable {
             }
             if prefix != "O", open == nil { open = (type, i) }
         }
-        if let current = open { spans.append(EntitySpan(type: String(current.type), start: current.start, end: tags.count - 1)) }
+        if let current = open {
+            spans.append(EntitySpan(type: String(current.type), start: current.start, end: tags.count - 1))
+        }
         return spans
     }
 }

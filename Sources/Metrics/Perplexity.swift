@@ -10,7 +10,9 @@ public enum Perplexity {
         guard tokens >= 0 else { throw MetricsError(.invalidArgument, "token count \(tokens) is negative") }
         guard tokens > 0 else { throw MetricsError(.empty, "perplexity of zero tokens is undefined") }
         guard nll.isFinite else { throw MetricsError(.nonFinite, "summed NLL is \(nll)") }
-        guard nll >= 0 else { throw MetricsError(.invalidArgument, "summed NLL \(nll) is negative; pass −log p in nats") }
+        guard nll >= 0 else {
+            throw MetricsError(.invalidArgument, "summed NLL \(nll) is negative; pass −log p in nats")
+        }
         return Foundation.exp(nll / Double(tokens))
     }
 

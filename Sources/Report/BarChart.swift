@@ -49,11 +49,14 @@ struct BarChart {
                 fill = nil
             } else {
                 let pid = "\(id)-hatch-\(i)"
-                defs += "<pattern id=\"\(pid)\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\" patternTransform=\"rotate(\(SVG.c(angles[(i - 1) % angles.count])))\"><rect class=\"hatch-bg\" width=\"6\" height=\"6\"/><line class=\"hatch series-\(i % 6)\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\"/></pattern>"
+                defs +=
+                    "<pattern id=\"\(pid)\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\" patternTransform=\"rotate(\(SVG.c(angles[(i - 1) % angles.count])))\"><rect class=\"hatch-bg\" width=\"6\" height=\"6\"/><line class=\"hatch series-\(i % 6)\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\"/></pattern>"
                 cls = "bar bar-baseline series-\(i % 6)"
                 fill = "url(#\(pid))"
             }
-            let tip = "\(b.label): \(Format.metric(b.value))" + (b.lower.flatMap { l in b.upper.map { " " + Format.interval(l, $0) } } ?? "")
+            let tip =
+                "\(b.label): \(Format.metric(b.value))"
+                + (b.lower.flatMap { l in b.upper.map { " " + Format.interval(l, $0) } } ?? "")
             svg.rect(cx - barWidth / 2, min(zero, top), barWidth, abs(zero - top), class: cls, fill: fill, title: tip)
             var labelY = min(zero, top) - 5
             if let l = b.lower, let u = b.upper {
@@ -63,7 +66,9 @@ struct BarChart {
                 labelY = min(labelY, y(u) - 5)
             }
             svg.text(Format.metric(b.value), cx, labelY, anchor: .middle, class: "value")
-            svg.text(HTML.truncated(b.label, to: max(6, Int(slot / 6))), cx, plotBottom + 16, anchor: .middle, class: "tick", title: b.label)
+            svg.text(
+                HTML.truncated(b.label, to: max(6, Int(slot / 6))), cx, plotBottom + 16, anchor: .middle, class: "tick",
+                title: b.label)
             if i == 0 { svg.text("evaluated", cx, plotBottom + 30, anchor: .middle, class: "tick muted") }
         }
         return svg.rendered(label: title, defs: defs)

@@ -44,7 +44,9 @@ struct Page {
     /// Baseline names across tasks, in order of first appearance.
     static func baselineNames(_ report: Report) -> [String] {
         var seen = Set<String>(), names: [String] = []
-        for t in report.tasks { for b in t.baselines where seen.insert(b.baseline).inserted { names.append(b.baseline) } }
+        for t in report.tasks {
+            for b in t.baselines where seen.insert(b.baseline).inserted { names.append(b.baseline) }
+        }
         return names
     }
 
@@ -73,13 +75,15 @@ struct Page {
             return
         }
         let baselines = Self.baselineNames(r)
-        html += "<table><thead><tr><th>Task</th><th class=\"num\">Rows</th><th>Metric</th>"
+        html +=
+            "<table><thead><tr><th>Task</th><th class=\"num\">Rows</th><th>Metric</th>"
             + "<th class=\"num\">Value</th><th class=\"num\">95% CI</th>"
         for b in baselines { html += "<th class=\"num\">Δ vs \(Self.e(b))</th>" }
         html += "</tr></thead><tbody>"
         for (i, t) in r.tasks.enumerated() {
             let h = t.headlineResult
-            html += "<tr><td><a href=\"#\(HTML.id("task", i))\">\(Self.e(t.name))</a></td>"
+            html +=
+                "<tr><td><a href=\"#\(HTML.id("task", i))\">\(Self.e(t.name))</a></td>"
                 + "<td class=\"num\">\(Format.count(t.rows))</td><td>\(Self.e(t.headline))</td>"
                 + "<td class=\"num\"><b>\(h.map { Format.metric($0.value) } ?? "—")</b></td>"
                 + "<td class=\"num ci\">\(h?.interval.map { Format.interval($0.lower, $0.upper) } ?? "—")</td>"
@@ -93,7 +97,8 @@ struct Page {
             html += "</tr>"
         }
         html += "</tbody></table>"
-        html += "<p class=\"note\">Intervals are seeded percentile bootstrap intervals; Δ is evaluated − baseline on the "
+        html +=
+            "<p class=\"note\">Intervals are seeded percentile bootstrap intervals; Δ is evaluated − baseline on the "
             + "same rows, with the paired bootstrap p-value (bold when p &lt; 0.05). Definitions: docs/report.md.</p>"
         html += "<div class=\"grid-charts\">"
         for t in r.tasks { html += "<div class=\"card\">\(headlineChart(t))</div>" }
@@ -113,34 +118,42 @@ struct Page {
 
     mutating func headlineChart(_ t: TaskReport) -> String {
         guard let h = t.headlineResult else { return "" }
-        var bars = [BarChart.Bar(label: "evaluated", value: h.value, lower: h.interval?.lower, upper: h.interval?.upper)]
+        var bars = [
+            BarChart.Bar(label: "evaluated", value: h.value, lower: h.interval?.lower, upper: h.interval?.upper)
+        ]
         bars[0].label = t.name
         for b in t.baselines where b.metric == t.headline {
-            bars.append(BarChart.Bar(label: b.baseline, value: b.value, lower: b.interval?.lower, upper: b.interval?.upper))
+            bars.append(
+                BarChart.Bar(label: b.baseline, value: b.value, lower: b.interval?.lower, upper: b.interval?.upper))
         }
         return BarChart(title: "\(t.name): \(t.headline)", metric: t.headline, bars: bars, id: nextID()).render()
     }
 
     mutating func task(_ t: TaskReport, index: Int) {
-        html += "<section id=\"\(HTML.id("task", index))\"><h2>\(Self.e(t.name))</h2><div class=\"badges\">"
+        html +=
+            "<section id=\"\(HTML.id("task", index))\"><h2>\(Self.e(t.name))</h2><div class=\"badges\">"
             + "<span>\(t.kind.rawValue)</span><span>split: \(Self.e(t.split))</span><span>\(Format.count(t.rows)) rows</span>"
             + "<span>headline: \(Self.e(t.headline))</span></div>"
-        html += "<div class=\"row\"><div><h3>Metrics</h3><table><thead><tr><th>Metric</th><th class=\"num\">Value</th>"
+        html +=
+            "<div class=\"row\"><div><h3>Metrics</h3><table><thead><tr><th>Metric</th><th class=\"num\">Value</th>"
             + "<th class=\"num\">95% CI</th></tr></thead><tbody>"
         for m in t.metrics {
             let name = m.name == t.headline ? "<b>\(Self.e(m.name))</b>" : Self.e(m.name)
-            html += "<tr><td>\(name)</td><td class=\"num\">\(Format.metric(m.value))</td><td class=\"num ci\">"
+            html +=
+                "<tr><td>\(name)</td><td class=\"num\">\(Format.metric(m.value))</td><td class=\"num ci\">"
                 + (m.interval.map { Format.interval($0.lower, $0.upper) } ?? "—") + "</td></tr>"
         }
         html += "</tbody></table></div>"
         if !t.baselines.isEmpty {
-            html += "<div><h3>Against baselines</h3><table><thead><tr><th>Baseline</th><th>Metric</th>"
+            html +=
+                "<div><h3>Against baselines</h3><table><thead><tr><th>Baseline</th><th>Metric</th>"
                 + "<th class=\"num\">Baseline</th><th class=\"num\">Evaluated</th><th class=\"num\">Δ</th>"
                 + "<th class=\"num\">Δ 95% CI</th><th class=\"num\">p</th></tr></thead><tbody>"
             for b in t.baselines {
                 let own = t.metrics.first { $0.name == b.metric }.map { Format.metric($0.value) } ?? "—"
                 let sig = (b.pValue ?? 1) < 0.05
-                html += "<tr><td>\(Self.e(b.baseline))</td><td>\(Self.e(b.metric))</td><td class=\"num\">\(Format.metric(b.value))</td>"
+                html +=
+                    "<tr><td>\(Self.e(b.baseline))</td><td>\(Self.e(b.metric))</td><td class=\"num\">\(Format.metric(b.value))</td>"
                     + "<td class=\"num\">\(own)</td><td class=\"num\(sig ? " sig" : "")\">\(Format.delta(b.delta))</td>"
                     + "<td class=\"num ci\">\(b.deltaInterval.map { Format.interval($0.lower, $0.upper, signed: true) } ?? "—")</td>"
                     + "<td class=\"num\(sig ? " sig" : "")\">\(b.pValue.map { HTML.escape(Format.pValue($0)) } ?? "—")</td></tr>"
@@ -152,11 +165,13 @@ struct Page {
         confusion(t)
         if !t.perClass.isEmpty {
             let what = t.kind == .tagging ? "Per entity type" : "Per class"
-            html += "<h3>\(what)</h3><table><thead><tr><th>\(t.kind == .tagging ? "Type" : "Class")</th>"
+            html +=
+                "<h3>\(what)</h3><table><thead><tr><th>\(t.kind == .tagging ? "Type" : "Class")</th>"
                 + "<th class=\"num\">Precision</th><th class=\"num\">Recall</th><th class=\"num\">F1</th>"
                 + "<th class=\"num\">Support</th></tr></thead><tbody>"
             for c in t.perClass {
-                html += "<tr><td>\(Self.e(c.label))</td><td class=\"num\">\(Format.metric(c.precision))</td>"
+                html +=
+                    "<tr><td>\(Self.e(c.label))</td><td class=\"num\">\(Format.metric(c.precision))</td>"
                     + "<td class=\"num\">\(Format.metric(c.recall))</td><td class=\"num\">\(Format.metric(c.f1))</td>"
                     + "<td class=\"num\">\(Format.count(c.support))</td></tr>"
             }
@@ -177,7 +192,9 @@ struct Page {
                     label: c.split, points: c.points.map { (Double($0.step), $0.value) },
                     dashed: c.split.lowercased().hasPrefix("val"))
             }
-            html += "<div class=\"card\">" + LineChart(title: "\(t.name): \(m)", xLabel: "step", yLabel: m, series: series).render() + "</div>"
+            html +=
+                "<div class=\"card\">"
+                + LineChart(title: "\(t.name): \(m)", xLabel: "step", yLabel: m, series: series).render() + "</div>"
         }
         html += "</div>"
     }
@@ -186,7 +203,8 @@ struct Page {
         guard let m = t.confusion, !m.labels.isEmpty else { return }
         html += "<h3>Confusion matrix</h3>"
         guard m.labels.count <= Heatmap.maximumSide else {
-            html += "<p class=\"note\">\(m.labels.count) classes are too many to draw legibly; the counts are in report.json.</p>"
+            html +=
+                "<p class=\"note\">\(m.labels.count) classes are too many to draw legibly; the counts are in report.json.</p>"
             return
         }
         let shade = m.counts.map { row -> [Double] in
@@ -196,9 +214,11 @@ struct Page {
         let map = Heatmap(
             title: "\(t.name): confusion matrix", rowTitle: "gold",
             columnTitle: "predicted", rows: m.labels, columns: m.labels, shade: shade,
-            text: m.counts.map { $0.map { Format.count($0) } }, ramp: .sequential, legend: ("0%", "100% of the gold row"),
+            text: m.counts.map { $0.map { Format.count($0) } }, ramp: .sequential,
+            legend: ("0%", "100% of the gold row"),
             id: nextID())
-        html += "<div class=\"card\" style=\"display:inline-block\">\(map.render())</div>"
+        html +=
+            "<div class=\"card\" style=\"display:inline-block\">\(map.render())</div>"
             + "<p class=\"note\">Rows are gold classes, columns predictions; each cell prints its count and is shaded by "
             + "its share of the gold row, so the diagonal reads as per-class recall.</p>"
     }
@@ -206,16 +226,20 @@ struct Page {
     mutating func perplexity(_ r: Report) {
         guard !r.perplexity.isEmpty else { return }
         html += "<section id=\"perplexity\"><h2>Perplexity: forgetting and adaptation</h2>"
-        let chart = PerplexityChart(rows: r.perplexity, beforeLabel: r.baseModel ?? "base model", afterLabel: r.model, id: nextID())
+        let chart = PerplexityChart(
+            rows: r.perplexity, beforeLabel: r.baseModel ?? "base model", afterLabel: r.model, id: nextID())
         html += "<div class=\"card\">\(chart.render())</div>"
-        html += "<table><thead><tr><th>Corpus</th><th>Kind</th><th class=\"num\">Tokens</th><th class=\"num\">Before</th>"
+        html +=
+            "<table><thead><tr><th>Corpus</th><th>Kind</th><th class=\"num\">Tokens</th><th class=\"num\">Before</th>"
             + "<th class=\"num\">After</th><th class=\"num\">Change</th></tr></thead><tbody>"
         for p in r.perplexity {
-            html += "<tr><td>\(Self.e(p.corpus))</td><td>\(p.kind.rawValue)</td><td class=\"num\">\(Format.count(p.tokens))</td>"
+            html +=
+                "<tr><td>\(Self.e(p.corpus))</td><td>\(p.kind.rawValue)</td><td class=\"num\">\(Format.count(p.tokens))</td>"
                 + "<td class=\"num\">\(Format.perplexity(p.before))</td><td class=\"num\">\(Format.perplexity(p.after))</td>"
                 + "<td class=\"num \(p.after <= p.before ? "good" : "bad")\">\(Format.change(from: p.before, to: p.after))</td></tr>"
         }
-        html += "</tbody></table><p class=\"note\">Before: \(Self.e(r.baseModel ?? "the base model")); after: "
+        html +=
+            "</tbody></table><p class=\"note\">Before: \(Self.e(r.baseModel ?? "the base model")); after: "
             + "\(Self.e(r.model)). Lower is better: a rise on general text is forgetting, a fall on domain text is adaptation.</p></section>\n"
     }
 
@@ -225,7 +249,8 @@ struct Page {
             if max(g.rows.count, g.columns.count) <= Heatmap.maximumSide {
                 let top = g.values.flatMap { $0 }.max() ?? 1
                 let map = Heatmap(
-                    title: "Mean gate weight per task and expert", rowTitle: "task", columnTitle: "expert", rows: g.rows,
+                    title: "Mean gate weight per task and expert", rowTitle: "task", columnTitle: "expert",
+                    rows: g.rows,
                     columns: g.columns, shade: g.values.map { $0.map { top > 0 ? $0 / top : 0 } },
                     text: g.values.map { $0.map { Format.fixed($0, 2) } }, ramp: .sequential,
                     legend: ("0", Format.fixed(top, 2)), id: nextID())
@@ -243,7 +268,8 @@ struct Page {
                     rows: c.rows, columns: c.columns, shade: c.values,
                     text: c.values.map { $0.map { Format.delta($0) } }, ramp: .diverging,
                     legend: ("−1 conflicting", "+1 aligned"), id: nextID())
-                html += "<div class=\"card\" style=\"display:inline-block\">\(map.render())</div>"
+                html +=
+                    "<div class=\"card\" style=\"display:inline-block\">\(map.render())</div>"
                     + "<p class=\"note\">Negative cosines (red) mean the tasks pull the shared weights in opposing directions.</p>"
             } else {
                 html += "<p class=\"note\">Too many tasks to draw; the matrix is in report.json.</p>"
@@ -253,7 +279,8 @@ struct Page {
     }
 
     mutating func footer(_ r: Report) {
-        html += "<footer>Self-contained page: no scripts, no network requests. Data: report.json, schema_version "
+        html +=
+            "<footer>Self-contained page: no scripts, no network requests. Data: report.json, schema_version "
             + "\(r.schemaVersion) (docs/report.md).</footer>\n"
     }
 }

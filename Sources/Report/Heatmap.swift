@@ -50,7 +50,8 @@ struct Heatmap {
         }
         for (j, name) in columns.enumerated() {
             let x = left + c * Double(j) + c / 2
-            svg.text(HTML.truncated(name, to: 18), x + 3, top - 6, anchor: .start, class: "tick", rotate: -45, title: name)
+            svg.text(
+                HTML.truncated(name, to: 18), x + 3, top - 6, anchor: .start, class: "tick", rotate: -45, title: name)
         }
         svg.rect(left, top, c * Double(columns.count), c * Double(rows.count), class: "frame")
         svg.text(columnTitle, left + c * Double(columns.count) / 2, 34, anchor: .middle, class: "axis-title")

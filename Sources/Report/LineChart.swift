@@ -70,7 +70,9 @@ struct LineChart {
         for e in ends {
             let ly = max(e.y + 4, previous + 14)
             previous = ly
-            svg.text(HTML.truncated(e.label, to: 17), plotRight + 8, ly, class: "series-label series-text-\(e.index % 6)", title: e.label)
+            svg.text(
+                HTML.truncated(e.label, to: 17), plotRight + 8, ly, class: "series-label series-text-\(e.index % 6)",
+                title: e.label)
         }
         return svg.rendered(label: title)
     }

@@ -14,7 +14,8 @@ extension Report {
     /// Decodes and validates a report. Errors name the JSON path (and `file`, when given) of the bad value.
     public static func decode(_ data: Data, file: String? = nil) throws -> Report {
         guard data.count <= maximumFileSize else {
-            throw ReportError(file: file, path: "", message: "\(data.count) bytes, more than the \(maximumFileSize >> 20) MiB limit")
+            throw ReportError(
+                file: file, path: "", message: "\(data.count) bytes, more than the \(maximumFileSize >> 20) MiB limit")
         }
         let report: Report
         do {
@@ -59,11 +60,14 @@ extension ReportError {
         case .typeMismatch(let type, let context):
             self.init(file: file, path: path(context.codingPath), message: "expected \(Self.jsonName(type))")
         case .valueNotFound(let type, let context):
-            self.init(file: file, path: path(context.codingPath), message: "expected \(Self.jsonName(type)), found null")
+            self.init(
+                file: file, path: path(context.codingPath), message: "expected \(Self.jsonName(type)), found null")
         case .dataCorrupted(let context):
             // An empty path means the bytes are not JSON; otherwise a value is (e.g. an unknown `kind`).
             let detail = (context.underlyingError as NSError?)?.localizedDescription ?? context.debugDescription
-            self.init(file: file, path: path(context.codingPath), message: context.codingPath.isEmpty ? "invalid JSON: \(detail)" : detail)
+            self.init(
+                file: file, path: path(context.codingPath),
+                message: context.codingPath.isEmpty ? "invalid JSON: \(detail)" : detail)
         @unknown default:
             self.init(file: file, path: "", message: "\(error)")
         }

@@ -18,7 +18,9 @@ extension MetricResult {
 
 extension BaselineComparison {
     /// A comparison from a paired bootstrap test (and, optionally, the baseline's own interval).
-    public init(baseline: String, metric: String, test t: PairedBootstrapTest, baselineInterval: BootstrapInterval? = nil) {
+    public init(
+        baseline: String, metric: String, test t: PairedBootstrapTest, baselineInterval: BootstrapInterval? = nil
+    ) {
         self.init(
             baseline: baseline, metric: metric, value: t.baseline, interval: baselineInterval.map(Interval.init),
             delta: t.delta,
@@ -31,7 +33,8 @@ extension ConfusionTable {
     /// Throws `ReportError` unless there is one label per class.
     public init(labels: [String], matrix: ConfusionMatrix) throws {
         guard labels.count == matrix.classCount else {
-            throw ReportError(path: "confusion.labels", message: "\(labels.count) labels for \(matrix.classCount) classes")
+            throw ReportError(
+                path: "confusion.labels", message: "\(labels.count) labels for \(matrix.classCount) classes")
         }
         self.init(labels: labels, counts: matrix.rows)
     }
@@ -50,6 +53,8 @@ extension ClassRow {
 
     /// One row per entity type of `scores`.
     public static func rows(_ scores: EntityScores) -> [ClassRow] {
-        scores.perType.map { ClassRow(label: $0.type, precision: $0.precision, recall: $0.recall, f1: $0.f1, support: $0.support) }
+        scores.perType.map {
+            ClassRow(label: $0.type, precision: $0.precision, recall: $0.recall, f1: $0.f1, support: $0.support)
+        }
     }
 }

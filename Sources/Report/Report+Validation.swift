@@ -27,13 +27,17 @@ extension Report {
         v.name(model, "model")
         if let baseModel { v.name(baseModel, "base_model") }
         if let run { v.name(run, "run") }
-        if let notice, notice.count > 4 * Limits.nameLength { v.fail("notice", "longer than \(4 * Limits.nameLength) characters") }
+        if let notice, notice.count > 4 * Limits.nameLength {
+            v.fail("notice", "longer than \(4 * Limits.nameLength) characters")
+        }
         v.count(tasks.count, Limits.tasks, "tasks")
         var seen = Set<String>()
         for (i, t) in tasks.prefix(Limits.tasks).enumerated() {
             let p = "tasks[\(i)]"
             v.name(t.name, "\(p).name")
-            if !seen.insert(t.name).inserted { v.fail("\(p).name", "duplicate task name \(String(reflecting: t.name))") }
+            if !seen.insert(t.name).inserted {
+                v.fail("\(p).name", "duplicate task name \(String(reflecting: t.name))")
+            }
             v.name(t.split, "\(p).split")
             v.nonNegative(t.rows, "\(p).rows")
             v.count(t.metrics.count, Limits.metricsPerTask, "\(p).metrics")
@@ -42,7 +46,9 @@ extension Report {
                 v.finite(m.value, "\(p).metrics[\(j)].value")
                 v.interval(m.interval, "\(p).metrics[\(j)].interval")
             }
-            if t.headlineResult == nil { v.fail("\(p).headline", "\(String(reflecting: t.headline)) is not one of the task's metrics") }
+            if t.headlineResult == nil {
+                v.fail("\(p).headline", "\(String(reflecting: t.headline)) is not one of the task's metrics")
+            }
             v.count(t.perClass.count, Limits.classes, "\(p).per_class")
             for (j, c) in t.perClass.prefix(Limits.classes).enumerated() {
                 let q = "\(p).per_class[\(j)]"
@@ -70,7 +76,9 @@ extension Report {
                 v.name(c.split, "\(q).split")
                 v.name(c.metric, "\(q).metric")
                 v.count(c.points.count, Limits.pointsPerCurve, "\(q).points")
-                if let k = c.points.firstIndex(where: { !$0.value.isFinite }) { v.fail("\(q).points[\(k)]", "value is not finite") }
+                if let k = c.points.firstIndex(where: { !$0.value.isFinite }) {
+                    v.fail("\(q).points[\(k)]", "value is not finite")
+                }
             }
         }
         v.count(perplexity.count, Limits.perplexityRows, "perplexity")
@@ -85,7 +93,9 @@ extension Report {
         if let m = gateWeights { v.matrix(m, "gate_weights", range: nil) }
         if let m = gradientConflict {
             v.matrix(m, "gradient_conflict", range: -1...1)
-            if m.rows != m.columns { v.fail("gradient_conflict.columns", "a task × task matrix names the same tasks on both axes") }
+            if m.rows != m.columns {
+                v.fail("gradient_conflict.columns", "a task × task matrix names the same tasks on both axes")
+            }
         }
         return v.problems
     }
@@ -96,7 +106,8 @@ extension Report {
         guard let first = all.first else { return }
         if all.count == 1 { throw first }
         var e = first
-        e.message += " (and \(all.count - 1) more: " + all.dropFirst().prefix(5).map(\.description).joined(separator: "; ")
+        e.message +=
+            " (and \(all.count - 1) more: " + all.dropFirst().prefix(5).map(\.description).joined(separator: "; ")
             + (all.count > 6 ? "; …" : "") + ")"
         throw e
     }
@@ -141,7 +152,9 @@ struct Validator {
             fail("\(path).counts", "\(m.counts.count) rows for \(m.labels.count) labels")
         }
         for (i, row) in m.counts.prefix(Report.Limits.classes).enumerated() {
-            if row.count != m.labels.count { fail("\(path).counts[\(i)]", "\(row.count) counts for \(m.labels.count) labels") }
+            if row.count != m.labels.count {
+                fail("\(path).counts[\(i)]", "\(row.count) counts for \(m.labels.count) labels")
+            }
             if let j = row.firstIndex(where: { $0 < 0 }) { fail("\(path).counts[\(i)][\(j)]", "\(row[j]) is negative") }
         }
     }
@@ -153,7 +166,9 @@ struct Validator {
         for (i, l) in m.columns.prefix(Report.Limits.matrixSide).enumerated() { name(l, "\(path).columns[\(i)]") }
         if m.values.count != m.rows.count { fail("\(path).values", "\(m.values.count) rows for \(m.rows.count) names") }
         for (i, row) in m.values.prefix(Report.Limits.matrixSide).enumerated() {
-            if row.count != m.columns.count { fail("\(path).values[\(i)]", "\(row.count) values for \(m.columns.count) columns") }
+            if row.count != m.columns.count {
+                fail("\(path).values[\(i)]", "\(row.count) values for \(m.columns.count) columns")
+            }
             for (j, x) in row.enumerated() {
                 if !x.isFinite {
                     fail("\(path).values[\(i)][\(j)]", "\(x) is not a finite number")

@@ -16,7 +16,8 @@ struct SVG {
     mutating func raw(_ s: String) { body += s }
 
     mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, class cls: String) {
-        body += "<line class=\"\(cls)\" x1=\"\(Self.c(x1))\" y1=\"\(Self.c(y1))\" x2=\"\(Self.c(x2))\" y2=\"\(Self.c(y2))\"/>"
+        body +=
+            "<line class=\"\(cls)\" x1=\"\(Self.c(x1))\" y1=\"\(Self.c(y1))\" x2=\"\(Self.c(x2))\" y2=\"\(Self.c(y2))\"/>"
     }
 
     mutating func rect(
@@ -58,9 +59,11 @@ struct SVG {
         case 0: body += "<circle class=\"\(cls)\" cx=\"\(Self.c(x))\" cy=\"\(Self.c(y))\" r=\"\(Self.c(r))\"/>"
         case 1: rect(x - r, y - r, 2 * r, 2 * r, class: cls)
         case 2:
-            body += "<path class=\"\(cls)\" d=\"M\(Self.c(x)),\(Self.c(y - r - 0.8))L\(Self.c(x + r + 0.8)),\(Self.c(y + r))L\(Self.c(x - r - 0.8)),\(Self.c(y + r))Z\"/>"
+            body +=
+                "<path class=\"\(cls)\" d=\"M\(Self.c(x)),\(Self.c(y - r - 0.8))L\(Self.c(x + r + 0.8)),\(Self.c(y + r))L\(Self.c(x - r - 0.8)),\(Self.c(y + r))Z\"/>"
         default:
-            body += "<path class=\"\(cls)\" d=\"M\(Self.c(x)),\(Self.c(y - r - 0.8))L\(Self.c(x + r + 0.8)),\(Self.c(y))L\(Self.c(x)),\(Self.c(y + r + 0.8))L\(Self.c(x - r - 0.8)),\(Self.c(y))Z\"/>"
+            body +=
+                "<path class=\"\(cls)\" d=\"M\(Self.c(x)),\(Self.c(y - r - 0.8))L\(Self.c(x + r + 0.8)),\(Self.c(y))L\(Self.c(x)),\(Self.c(y + r + 0.8))L\(Self.c(x - r - 0.8)),\(Self.c(y))Z\"/>"
         }
     }
 

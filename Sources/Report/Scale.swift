@@ -14,7 +14,9 @@ struct Scale: Hashable {
     var ticks: [Double]
 
     /// A linear scale whose domain covers `values` (and `include`, e.g. 0 for bars), widened to nice ticks.
-    static func linear(covering values: [Double], include: [Double] = [], pixels: (Double, Double), tickCount: Int = 5) -> Scale {
+    static func linear(covering values: [Double], include: [Double] = [], pixels: (Double, Double), tickCount: Int = 5)
+        -> Scale
+    {
         let all = (values + include).filter(\.isFinite)
         var lo = all.min() ?? 0, hi = all.max() ?? 1
         if lo == hi {
@@ -50,7 +52,9 @@ struct Scale: Hashable {
                 ticks.append(base * m)
             }
         }
-        return Scale(kind: .log, lower: Foundation.pow(10, a), upper: Foundation.pow(10, b), from: pixels.0, to: pixels.1, ticks: ticks)
+        return Scale(
+            kind: .log, lower: Foundation.pow(10, a), upper: Foundation.pow(10, b), from: pixels.0, to: pixels.1,
+            ticks: ticks)
     }
 
     /// The pixel position of a value (values outside the domain map outside the range; log clamps at ≤ 0).

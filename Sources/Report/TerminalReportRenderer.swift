@@ -48,8 +48,10 @@ public enum TerminalReportRenderer {
         if !r.perplexity.isEmpty {
             out += "\nperplexity (before = \(safe(r.baseModel ?? "base model")), after = \(safe(r.model)))\n"
             let prow = r.perplexity.map {
-                [safe($0.corpus), $0.kind.rawValue, Format.count($0.tokens), Format.metric($0.before),
-                 Format.metric($0.after), Format.change(from: $0.before, to: $0.after)]
+                [
+                    safe($0.corpus), $0.kind.rawValue, Format.count($0.tokens), Format.metric($0.before),
+                    Format.metric($0.after), Format.change(from: $0.before, to: $0.after),
+                ]
             }
             out += table(["corpus", "kind", "tokens", "before", "after", "change"], prow, numeric: [2, 3, 4, 5])
         }

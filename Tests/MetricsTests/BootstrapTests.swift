@@ -27,7 +27,8 @@ import Testing
             try ClassificationScores(gold: g, predicted: p, classCount: 4).macroF1
         }
         let byIndex = try bootstrap.interval(rowCount: 120) { idx in
-            try ClassificationScores(gold: idx.map { gold[$0] }, predicted: idx.map { predicted[$0] }, classCount: 4).macroF1
+            try ClassificationScores(gold: idx.map { gold[$0] }, predicted: idx.map { predicted[$0] }, classCount: 4)
+                .macroF1
         }
         #expect(byRows == byIndex)
     }
@@ -125,7 +126,9 @@ import Testing
         #expect { try b.interval(rowCount: 5) { _ in .nan } } throws: { ($0 as? MetricsError)?.kind == .nonFinite }
         // Pearson of resampled rows whose gold is constant: the replicate's error reaches the caller.
         let x: [Double] = [1, 2, 1, 1, 1, 1, 1, 1], y: [Double] = [3, 1, 2, 5, 4, 6, 7, 8]
-        #expect { try Bootstrap(resamples: 200, seed: 2).interval(gold: x, predicted: y, metric: Correlation.pearson) } throws: {
+        #expect {
+            try Bootstrap(resamples: 200, seed: 2).interval(gold: x, predicted: y, metric: Correlation.pearson)
+        } throws: {
             ($0 as? MetricsError)?.kind == .zeroVariance
         }
         #expect { try b.compare(gold: [1], predicted: [1, 2], baseline: [1]) { _, _ in 0 } } throws: {

@@ -52,6 +52,8 @@ import Testing
         #expect(kind([[1.0]]) == .lengthMismatch)
         #expect(kind([]) == .lengthMismatch)
         #expect(throws: MetricsError.self) { try Calibration(gold: [], probabilities: [], classCount: 2) }
-        #expect(throws: MetricsError.self) { try Calibration(gold: [0], probabilities: [[1, 0]], classCount: 2, binCount: 0) }
+        #expect(throws: MetricsError.self) {
+            try Calibration(gold: [0], probabilities: [[1, 0]], classCount: 2, binCount: 0)
+        }
     }
 }

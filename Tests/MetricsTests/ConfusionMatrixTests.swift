@@ -14,11 +14,15 @@ import Testing
         let m = try ConfusionMatrix(gold: [0, 1, 1, 0], predicted: [1, 1, 0, 0], classCount: 2)
         #expect(try ConfusionMatrix(rows: m.rows) == m)
         #expect { try ConfusionMatrix(rows: [[1, 2], [3]]) } throws: { ($0 as? MetricsError)?.kind == .lengthMismatch }
-        #expect { try ConfusionMatrix(rows: [[1, -2], [3, 4]]) } throws: { ($0 as? MetricsError)?.kind == .invalidArgument }
+        #expect { try ConfusionMatrix(rows: [[1, -2], [3, 4]]) } throws: {
+            ($0 as? MetricsError)?.kind == .invalidArgument
+        }
         #expect { try ConfusionMatrix(rows: []) } throws: { ($0 as? MetricsError)?.kind == .invalidArgument }
     }
 
     @Test func emptyMatrixHasNoScores() throws {
-        #expect { try ClassificationScores(ConfusionMatrix(classCount: 3)) } throws: { ($0 as? MetricsError)?.kind == .empty }
+        #expect { try ClassificationScores(ConfusionMatrix(classCount: 3)) } throws: {
+            ($0 as? MetricsError)?.kind == .empty
+        }
     }
 }

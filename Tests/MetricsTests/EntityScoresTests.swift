@@ -29,7 +29,10 @@ import Testing
 
     /// conlleval reading: `I-` after `O` opens an entity; a type change inside `I-` splits; `B-` always opens.
     @Test(arguments: [
-        (["B-PER", "I-PER", "O", "B-LOC"], [EntitySpan(type: "PER", start: 0, end: 1), EntitySpan(type: "LOC", start: 3, end: 3)]),
+        (
+            ["B-PER", "I-PER", "O", "B-LOC"],
+            [EntitySpan(type: "PER", start: 0, end: 1), EntitySpan(type: "LOC", start: 3, end: 3)]
+        ),
         (["I-PER", "I-PER"], [EntitySpan(type: "PER", start: 0, end: 1)]),
         (["B-PER", "I-LOC"], [EntitySpan(type: "PER", start: 0, end: 0), EntitySpan(type: "LOC", start: 1, end: 1)]),
         (["B-PER", "B-PER"], [EntitySpan(type: "PER", start: 0, end: 0), EntitySpan(type: "PER", start: 1, end: 1)]),

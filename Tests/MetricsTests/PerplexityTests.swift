@@ -13,9 +13,15 @@ import Testing
     }
 
     @Test func degenerateInputs() throws {
-        #expect { try Perplexity.of(negativeLogLikelihoodSum: 1, tokens: 0) } throws: { ($0 as? MetricsError)?.kind == .empty }
-        #expect { try Perplexity.of(negativeLogLikelihoodSum: .nan, tokens: 3) } throws: { ($0 as? MetricsError)?.kind == .nonFinite }
-        #expect { try Perplexity.of(negativeLogLikelihoodSum: -1, tokens: 3) } throws: { ($0 as? MetricsError)?.kind == .invalidArgument }
+        #expect { try Perplexity.of(negativeLogLikelihoodSum: 1, tokens: 0) } throws: {
+            ($0 as? MetricsError)?.kind == .empty
+        }
+        #expect { try Perplexity.of(negativeLogLikelihoodSum: .nan, tokens: 3) } throws: {
+            ($0 as? MetricsError)?.kind == .nonFinite
+        }
+        #expect { try Perplexity.of(negativeLogLikelihoodSum: -1, tokens: 3) } throws: {
+            ($0 as? MetricsError)?.kind == .invalidArgument
+        }
         #expect { try Perplexity.of(documents: []) } throws: { ($0 as? MetricsError)?.kind == .empty }
         #expect { try Perplexity.of(documents: [(1, -1)]) } throws: { ($0 as? MetricsError)?.kind == .invalidArgument }
         // Overflow is a defined value, not a trap.

@@ -22,8 +22,10 @@ import Testing
     @Test func validationCurvesAreDashed() {
         let chart = LineChart(
             title: "t", xLabel: "step", yLabel: "v",
-            series: [.init(label: "train", points: [(0, 1), (1, 2)], dashed: false),
-                     .init(label: "validation", points: [(0, 1.5), (1, 2.5)], dashed: true)])
+            series: [
+                .init(label: "train", points: [(0, 1), (1, 2)], dashed: false),
+                .init(label: "validation", points: [(0, 1.5), (1, 2.5)], dashed: true),
+            ])
         let svg = chart.render()
         #expect(occurrences(of: "class=\"line series-0\"", in: svg) == 1)
         #expect(occurrences(of: "class=\"line series-1 dashed\"", in: svg) == 1)
@@ -40,7 +42,10 @@ import Testing
     @Test func barChartGeometry() {
         let chart = BarChart(
             title: "t", metric: "accuracy",
-            bars: [.init(label: "model", value: 0.5, lower: 0.4, upper: 0.6), .init(label: "base", value: 0.9, lower: nil, upper: nil)],
+            bars: [
+                .init(label: "model", value: 0.5, lower: 0.4, upper: 0.6),
+                .init(label: "base", value: 0.9, lower: nil, upper: nil),
+            ],
             id: "c1")
         let y = chart.scale()
         #expect(y.lower == 0 && y.upper == 1 && y(0) == 198 && y(1) == 42)
@@ -54,7 +59,9 @@ import Testing
 
     @Test func niceScales() {
         let a = Scale.linear(covering: [0.13, 0.87], pixels: (0, 100))
-        #expect(a.ticks == [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1] || a.ticks.map { ($0 * 10).rounded() } == [0, 2, 4, 6, 8, 10])
+        #expect(
+            a.ticks == [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]
+                || a.ticks.map { ($0 * 10).rounded() } == [0, 2, 4, 6, 8, 10])
         #expect(a.label(a.ticks[3]) == "0.6")
         let b = Scale.linear(covering: [3, 3], pixels: (0, 100))
         #expect(b.lower < 3 && b.upper > 3)
@@ -69,18 +76,24 @@ import Testing
     @Test func heatmapPrintsEveryValueWithContrastingText() {
         let map = Heatmap(
             title: "m", rowTitle: "gold", columnTitle: "predicted", rows: ["a", "b"], columns: ["a", "b"],
-            shade: [[1, 0], [0.25, 0.75]], text: [["10", "0"], ["1", "3"]], ramp: .sequential, legend: ("0", "1"), id: "h")
+            shade: [[1, 0], [0.25, 0.75]], text: [["10", "0"], ["1", "3"]], ramp: .sequential, legend: ("0", "1"),
+            id: "h")
         let svg = map.render()
         for v in [">10</text>", ">0</text>", ">1</text>", ">3</text>"] { #expect(svg.contains(v)) }
         // The darkest cell gets white text, the lightest black.
         #expect(Palette.sequential(1).textColor == "#FFFFFF" && Palette.sequential(0).textColor == "#111111")
-        #expect(Palette.diverging(0).hex == "#F7F7F7" && Palette.diverging(-1).hex == "#B2182B" && Palette.diverging(1).hex == "#2166AC")
+        #expect(
+            Palette.diverging(0).hex == "#F7F7F7" && Palette.diverging(-1).hex == "#B2182B"
+                && Palette.diverging(1).hex == "#2166AC")
         #expect(parseXML(svg).error == nil)
     }
 
     @Test func formats() {
-        #expect(Format.metric(0.96023) == "0.960" && Format.metric(38.44) == "38.44" && Format.metric(138.44) == "138.4" && Format.metric(12345) == "12345")
-        #expect(Format.metric(0.0004) == "4.00e-04" && Format.metric(0) == "0.000" && Format.metric(-0.0001) == "-1.00e-04")
+        #expect(
+            Format.metric(0.96023) == "0.960" && Format.metric(38.44) == "38.44" && Format.metric(138.44) == "138.4"
+                && Format.metric(12345) == "12345")
+        #expect(
+            Format.metric(0.0004) == "4.00e-04" && Format.metric(0) == "0.000" && Format.metric(-0.0001) == "-1.00e-04")
         #expect(Format.delta(0.0061) == "+0.006" && Format.delta(-0.006) == "-0.006" && Format.delta(0) == "0.000")
         #expect(Format.fixed(-0.0001, 3) == "0.000")
         #expect(Format.pValue(0.000999) == "<0.001" && Format.pValue(0.4123) == "0.412")

@@ -13,7 +13,9 @@ import Testing
         #expect(!elements.contains("script") && !elements.contains("link") && !elements.contains("img"))
         #expect(!elements.contains("iframe") && !elements.contains("object"))
         #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("url(http"))
-        #expect(!html.lowercased().contains("javascript:") && html.firstMatch(of: /\son[a-z]+=/) == nil, "no event handlers")
+        #expect(
+            !html.lowercased().contains("javascript:") && html.firstMatch(of: /\son[a-z]+=/) == nil, "no event handlers"
+        )
         #expect(html.contains("default-src 'none'"))
         #expect(Set(ids).count == ids.count, "ids are unique: \(ids)")
         // Every internal reference points at an id of the page.
@@ -22,14 +24,18 @@ import Testing
             #expect(ids.contains(id), "dangling reference #\(id)")
         }
         // Sections and charts that the report calls for.
-        #expect(elements.filter { $0 == "svg" }.count == 2 + 4 + 2 + 1 + 2, "2 headline bars, 4 curve charts, 2 confusion maps, perplexity, gates, conflict")
+        #expect(
+            elements.filter { $0 == "svg" }.count == 2 + 4 + 2 + 1 + 2,
+            "2 headline bars, 4 curve charts, 2 confusion maps, perplexity, gates, conflict")
         for id in ["summary", "task-1", "task-2", "perplexity", "gates", "conflict"] { #expect(ids.contains(id)) }
     }
 
     @Test func numbersAppearAsRendered() throws {
         let html = HTMLReportRenderer.render(try handBuiltReport())
-        for s in ["0.960", "[0.938, 0.979]", "+0.006", "[-0.008, +0.021]", "p=0.412", "p&lt;0.001", "0.918",
-                  "-0.006", "38.40", "9.70", "-74.7%", "+29.2%", "48,210", "722", "836", "0.47", "-0.23", "+1.000"] {
+        for s in [
+            "0.960", "[0.938, 0.979]", "+0.006", "[-0.008, +0.021]", "p=0.412", "p&lt;0.001", "0.918",
+            "-0.006", "38.40", "9.70", "-74.7%", "+29.2%", "48,210", "722", "836", "0.47", "-0.23", "+1.000",
+        ] {
             #expect(html.contains(s), "missing \(s)")
         }
         #expect(html.contains("Hand-built test input for the renderer tests"))
@@ -68,7 +74,8 @@ import Testing
     @Test func tooManyClassesGiveANoteInsteadOfAnUnreadableMap() throws {
         var r = try handBuiltReport()
         let n = Heatmap.maximumSide + 1
-        r.tasks[1].confusion = ConfusionTable(labels: (0..<n).map { "c\($0)" }, counts: Array(repeating: Array(repeating: 1, count: n), count: n))
+        r.tasks[1].confusion = ConfusionTable(
+            labels: (0..<n).map { "c\($0)" }, counts: Array(repeating: Array(repeating: 1, count: n), count: n))
         let html = HTMLReportRenderer.render(r)
         #expect(html.contains("\(n) classes are too many to draw legibly"))
     }

@@ -19,13 +19,18 @@ import Testing
         let labels = ["a", "b", "c"]
         let task = TaskReport(
             name: "toy", kind: .classification, split: "test", rows: gold.count, headline: "accuracy",
-            metrics: [MetricResult(name: "accuracy", bootstrap: interval), MetricResult(name: "mcc", value: scores.mcc)],
+            metrics: [
+                MetricResult(name: "accuracy", bootstrap: interval), MetricResult(name: "mcc", value: scores.mcc),
+            ],
             perClass: try ClassRow.rows(labels: labels, scores: scores),
-            confusion: try ConfusionTable(labels: labels, matrix: ConfusionMatrix(gold: gold, predicted: predicted, classCount: 3)),
+            confusion: try ConfusionTable(
+                labels: labels, matrix: ConfusionMatrix(gold: gold, predicted: predicted, classCount: 3)),
             baselines: [BaselineComparison(baseline: "base", metric: "accuracy", test: test)])
         let report = Report(pipeline: "p", model: "m", notice: "hand-made rows", tasks: [task])
         #expect(report.problems().isEmpty, "\(report.problems())")
-        #expect(task.metrics[0].value == 0.8 && task.baselines[0].value == 0.6 && abs(task.baselines[0].delta - 0.2) < 1e-12)
+        #expect(
+            task.metrics[0].value == 0.8 && task.baselines[0].value == 0.6 && abs(task.baselines[0].delta - 0.2) < 1e-12
+        )
         #expect(task.baselines[0].deltaInterval?.resamples == 200 && task.baselines[0].pValue == test.pValue)
         #expect(task.confusion?.counts == [[3, 1, 0], [0, 3, 0], [1, 0, 2]])
         #expect(try Report.decode(report.jsonData()) == report)

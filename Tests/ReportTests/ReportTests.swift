@@ -13,27 +13,37 @@ import Testing
         #expect(try Report.decode(data) == r)
         #expect(try r.jsonData() == data, "encoding is deterministic (sorted keys)")
         let text = String(decoding: data, as: UTF8.self)
-        for key in ["\"schema_version\"", "\"base_model\"", "\"per_class\"", "\"delta_interval\"", "\"p_value\"",
-                    "\"gate_weights\"", "\"gradient_conflict\"", "\"generated_at\""] {
+        for key in [
+            "\"schema_version\"", "\"base_model\"", "\"per_class\"", "\"delta_interval\"", "\"p_value\"",
+            "\"gate_weights\"", "\"gradient_conflict\"", "\"generated_at\"",
+        ] {
             #expect(text.contains(key), "stable key \(key)")
         }
     }
 
     @Test func optionalSectionsMayBeAbsent() throws {
-        let json = #"{"schema_version":1,"pipeline":"p","model":"m","tasks":[{"name":"t","kind":"regression","split":"test","rows":3,"headline":"pearson","metrics":[{"name":"pearson","value":0.5}]}]}"#
+        let json =
+            #"{"schema_version":1,"pipeline":"p","model":"m","tasks":[{"name":"t","kind":"regression","split":"test","rows":3,"headline":"pearson","metrics":[{"name":"pearson","value":0.5}]}]}"#
         let r = try Report.decode(Data(json.utf8))
-        #expect(r.perplexity.isEmpty && r.gateWeights == nil && r.tasks[0].baselines.isEmpty && r.tasks[0].curves.isEmpty)
+        #expect(
+            r.perplexity.isEmpty && r.gateWeights == nil && r.tasks[0].baselines.isEmpty && r.tasks[0].curves.isEmpty)
     }
 
     /// Decoding errors name the JSON path of the bad value.
     @Test(arguments: [
         (#"{"schema_version":1,"model":"m"}"#, "pipeline", "missing key"),
-        (#"{"schema_version":1,"pipeline":"p","model":"m","tasks":[{"name":"t","kind":"classification","split":"s","rows":"x","headline":"a","metrics":[]}]}"#,
-         "tasks[0].rows", "expected an integer"),
-        (#"{"schema_version":1,"pipeline":"p","model":"m","tasks":[{"name":"t","kind":"poetry","split":"s","rows":1,"headline":"a","metrics":[]}]}"#,
-         "tasks[0].kind", ""),
-        (#"{"schema_version":1,"pipeline":"p","model":"m","tasks":[{"name":"t","kind":"regression","split":"s","rows":1,"headline":"a","metrics":[{"name":"a","value":1}],"curves":[{"split":"train","metric":"loss","points":[[1,2,3]]}]}]}"#,
-         "tasks[0].curves[0].points[0][2]", "[step, value]"),
+        (
+            #"{"schema_version":1,"pipeline":"p","model":"m","tasks":[{"name":"t","kind":"classification","split":"s","rows":"x","headline":"a","metrics":[]}]}"#,
+            "tasks[0].rows", "expected an integer"
+        ),
+        (
+            #"{"schema_version":1,"pipeline":"p","model":"m","tasks":[{"name":"t","kind":"poetry","split":"s","rows":1,"headline":"a","metrics":[]}]}"#,
+            "tasks[0].kind", ""
+        ),
+        (
+            #"{"schema_version":1,"pipeline":"p","model":"m","tasks":[{"name":"t","kind":"regression","split":"s","rows":1,"headline":"a","metrics":[{"name":"a","value":1}],"curves":[{"split":"train","metric":"loss","points":[[1,2,3]]}]}]}"#,
+            "tasks[0].curves[0].points[0][2]", "[step, value]"
+        ),
         ("{not json", "", "invalid JSON"),
     ])
     func decodingErrorsAreLocated(json: String, path: String, message: String) {
@@ -62,7 +72,8 @@ import Testing
         let paths = Set(r.problems().map(\.path))
         let expected: Set<String> = [
             "schema_version", "tasks[0].headline", "tasks[0].metrics[0].value", "tasks[0].metrics[1].interval",
-            "tasks[1].confusion.counts[2]", "tasks[1].confusion.counts[0][1]", "tasks[1].name", "tasks[1].baselines[0].p_value",
+            "tasks[1].confusion.counts[2]", "tasks[1].confusion.counts[0][1]", "tasks[1].name",
+            "tasks[1].baselines[0].p_value",
             "perplexity[0].after", "gradient_conflict.values[0][1]", "gate_weights.values[1]",
         ]
         #expect(paths == expected, "\(r.problems())")
@@ -78,7 +89,9 @@ import Testing
     @Test func limitsBoundCounts() {
         var r = Report(pipeline: "p", model: "m")
         r.tasks = (0...Report.Limits.tasks).map {
-            TaskReport(name: "t\($0)", kind: .classification, split: "test", rows: 1, headline: "a", metrics: [MetricResult(name: "a", value: 1)])
+            TaskReport(
+                name: "t\($0)", kind: .classification, split: "test", rows: 1, headline: "a",
+                metrics: [MetricResult(name: "a", value: 1)])
         }
         #expect(r.problems().map(\.path) == ["tasks"])
     }

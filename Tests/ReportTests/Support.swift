@@ -10,7 +10,8 @@ import Testing
 /// The hand-built report of Fixtures/hand-built-report.json: typed-in numbers for renderer tests (its `notice`
 /// says so on the page), never results.
 func handBuiltReport() throws -> Report {
-    let url = try #require(Bundle.module.url(forResource: "hand-built-report", withExtension: "json", subdirectory: "Fixtures"))
+    let url = try #require(
+        Bundle.module.url(forResource: "hand-built-report", withExtension: "json", subdirectory: "Fixtures"))
     return try Report.decode(Data(contentsOf: url), file: url.lastPathComponent)
 }
 

@@ -10,9 +10,12 @@ import Testing
         #expect(lines[1].hasPrefix("NOTE: Hand-built test input"))
         let header = try #require(lines.first { $0.hasPrefix("task") })
         #expect(header.contains("Δ vs single-task") && header.contains("Δ vs no-dapt") && header.contains("Δ vs base"))
-        let spam = try #require(lines.first { $0.contains("macro_f1 *") && $0.hasPrefix("spam") == false && $0.contains("0.960") })
-        #expect(spam.contains("[0.938, 0.979]") && spam.contains("+0.006 (p=0.412)") && spam.contains("+0.448 (p<0.001)"))
-        #expect(lines.contains { $0.hasPrefix("question") && $0.contains("accuracy *") && $0.contains("-0.006 (p=0.488)") })
+        let spam = try #require(
+            lines.first { $0.contains("macro_f1 *") && $0.hasPrefix("spam") == false && $0.contains("0.960") })
+        #expect(
+            spam.contains("[0.938, 0.979]") && spam.contains("+0.006 (p=0.412)") && spam.contains("+0.448 (p<0.001)"))
+        #expect(
+            lines.contains { $0.hasPrefix("question") && $0.contains("accuracy *") && $0.contains("-0.006 (p=0.488)") })
         #expect(lines.contains { $0.hasPrefix("legal (held-out)") && $0.hasSuffix("-74.7%") })
         // Columns line up: every row of the metric table is as wide as its rule, or narrower where it ends in
         // blank cells (trailing spaces are trimmed).
@@ -36,7 +39,9 @@ import Testing
         let text = TerminalReportRenderer.render(r)
         #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
         #expect(text.contains("evil?[2J?name"))
-        #expect(TerminalReportRenderer.safe(String(repeating: "x", count: 40)).count == TerminalReportRenderer.maximumCellWidth)
+        #expect(
+            TerminalReportRenderer.safe(String(repeating: "x", count: 40)).count
+                == TerminalReportRenderer.maximumCellWidth)
     }
 
     @Test func emptyReport() {
