@@ -99,7 +99,7 @@ struct Page {
         html += "</tbody></table>"
         html +=
             "<p class=\"note\">Intervals are seeded percentile bootstrap intervals; Δ is evaluated − baseline on the "
-            + "same rows, with the paired bootstrap p-value (bold when p &lt; 0.05). Definitions: docs/report.md.</p>"
+            + "same rows, with the paired bootstrap p-value (bold when p &lt; 0.05). Definitions: docs/metrics.md.</p>"
         html += "<div class=\"grid-charts\">"
         for t in r.tasks { html += "<div class=\"card\">\(headlineChart(t))</div>" }
         html += "</div></section>\n"

@@ -20,7 +20,8 @@ enum Stylesheet {
         .notice{background:var(--note-bg);border:1px solid var(--note-border);border-radius:6px;padding:10px 14px;\
         margin:12px 0 18px;font-weight:600}
         nav{font-size:13px;color:var(--muted);margin-bottom:8px}
-        nav a{color:var(--s0);text-decoration:none;margin-right:14px}
+        a,a:visited{color:var(--s0)}
+        nav a{text-decoration:none;margin-right:14px}
         .badges span{display:inline-block;border:1px solid var(--border);border-radius:999px;padding:0 9px;\
         margin-right:6px;font-size:12px;color:var(--muted)}
         table{border-collapse:collapse;margin:6px 0 14px;font-variant-numeric:tabular-nums}

@@ -29,9 +29,13 @@ trap 'rm -rf "$PROFILE"' EXIT
 rm -f "$OUT"
 ARGS=(--headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --user-data-dir="$PROFILE"
       --proxy-server=127.0.0.1:9 --host-resolver-rules="MAP * ~NOTFOUND" --disable-background-networking
-      --disable-component-update --disable-sync --blink-settings=preferredColorScheme=$([ "$SCHEME" = dark ] && echo 0 || echo 1)
-      --force-dark-mode=$([ "$SCHEME" = dark ] && echo true || echo false)
-      --window-size="$WIDTH,$HEIGHT" --screenshot="$OUT" "file://$HTML")
+      --disable-component-update --disable-sync --window-size="$WIDTH,$HEIGHT" --screenshot="$OUT")
+case "$SCHEME" in
+    dark) ARGS+=(--force-dark-mode --blink-settings=preferredColorScheme=0) ;;  # Blink: 0 = dark, 1 = light
+    light) ARGS+=(--blink-settings=preferredColorScheme=1) ;;
+    *) echo "$0: COLOR_SCHEME must be light or dark" >&2; exit 2 ;;
+esac
+ARGS+=("file://$HTML")
 if unshare -n true 2>/dev/null; then
     unshare -n "$BROWSER" "${ARGS[@]}" >"$PROFILE/log" 2>&1 || true
 else
