@@ -91,8 +91,19 @@ public struct Bootstrap: Hashable, Sendable, Codable {
             baseline: { idx in try metric(idx.map { gold[$0] }, idx.map { baseline[$0] }) })
     }
 
+    /// Most row draws (B · n) one call may make: bounds the time a pipeline's parameters and data can ask for
+    /// (4·10⁹ draws are seconds of sampling in a release build, before the statistic's own cost).
+    public static let maximumDraws = 4_000_000_000
+
     /// B replicate values of `f`, sorted; `f` gets one index buffer per replicate, reused.
     func replicates(rowCount n: Int, _ f: ([Int]) throws -> Double) throws -> [Double] {
+        guard n.multipliedReportingOverflow(by: resamples).partialValue <= Self.maximumDraws, n <= Self.maximumDraws
+        else {
+            throw MetricsError(
+                .invalidArgument,
+                "bootstrap of \(n) rows × \(resamples) resamples exceeds \(Self.maximumDraws) draws; lower the resamples"
+            )
+        }
         var rng = SeededGenerator(seed: seed)
         var idx = Array(repeating: 0, count: n)
         var values: [Double] = []

@@ -118,6 +118,18 @@ import Testing
         #expect(rejections > 0, "a test that never rejects is not calibrated either")
     }
 
+    @Test func aSingleRowHasAPointInterval() throws {
+        let i = try Bootstrap(resamples: 30, seed: 4).interval(rowCount: 1) { idx in Double(idx.count + idx[0]) }
+        #expect(i.estimate == 1 && i.lower == 1 && i.upper == 1)
+    }
+
+    @Test func workIsBounded() throws {
+        let b = try Bootstrap(resamples: 1_000_000, seed: 1)
+        #expect { try b.interval(rowCount: 5_000) { _ in 0 } } throws: {
+            ($0 as? MetricsError)?.kind == .invalidArgument
+        }
+    }
+
     @Test func errorsAreThrownNotSwallowed() throws {
         #expect { try Bootstrap(resamples: 0, seed: 1) } throws: { ($0 as? MetricsError)?.kind == .invalidArgument }
         #expect { try Bootstrap(confidence: 1, seed: 1) } throws: { ($0 as? MetricsError)?.kind == .invalidArgument }
