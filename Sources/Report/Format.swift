@@ -18,7 +18,8 @@ enum Format {
         if a >= 1000 { return fixed(x, 0) }
         if a >= 100 { return fixed(x, 1) }
         if a >= 10 { return fixed(x, 2) }
-        if a >= 0.001 || a == 0 { return fixed(x, 3) }
+        // Below 1e-12 is rounding noise (an ECE of 1e-17 is a perfect 0), not a value to print in e-notation.
+        if a >= 0.001 || a < 1e-12 { return fixed(x, 3) }
         return x.isFinite ? String(format: "%.2e", x) : fixed(x, 0)
     }
 

@@ -162,7 +162,15 @@ struct Page {
         }
         html += "</div>"
         curves(t)
+        html += "<div class=\"row\">"
         confusion(t)
+        if let cal = t.calibration, cal.bins.contains(where: { $0.count > 0 }) {
+            let chart = ReliabilityChart(title: "\(t.name): reliability (ECE \(Format.metric(cal.ece)))", summary: cal)
+            html +=
+                "<div><h3>Calibration</h3><div class=\"card\" style=\"display:inline-block\">\(chart.render())</div>"
+                + "<p class=\"note\">Bars below the diagonal are bins where the model is over-confident.</p></div>"
+        }
+        html += "</div>"
         if !t.perClass.isEmpty {
             let what = t.kind == .tagging ? "Per entity type" : "Per class"
             html +=
@@ -201,7 +209,8 @@ struct Page {
 
     mutating func confusion(_ t: TaskReport) {
         guard let m = t.confusion, !m.labels.isEmpty else { return }
-        html += "<h3>Confusion matrix</h3>"
+        html += "<div style=\"max-width:560px\"><h3>Confusion matrix</h3>"
+        defer { html += "</div>" }
         guard m.labels.count <= Heatmap.maximumSide else {
             html +=
                 "<p class=\"note\">\(m.labels.count) classes are too many to draw legibly; the counts are in report.json.</p>"

@@ -27,7 +27,7 @@ struct Heatmap {
 
     var cell: Double { min(54, max(18, 500 / Double(max(rows.count, columns.count)))) }
     var leftMargin: Double { min(170, Double(rows.map { min($0.count, 22) }.max() ?? 4) * 7 + 34) }
-    var topMargin: Double { min(130, Double(columns.map { min($0.count, 18) }.max() ?? 4) * 5.2 + 44) }
+    var topMargin: Double { min(150, Double(columns.map { min($0.count, 18) }.max() ?? 4) * 5.2 + 58) }
 
     func render() -> String {
         let c = cell, left = leftMargin, top = topMargin
@@ -54,7 +54,7 @@ struct Heatmap {
                 HTML.truncated(name, to: 18), x + 3, top - 6, anchor: .start, class: "tick", rotate: -45, title: name)
         }
         svg.rect(left, top, c * Double(columns.count), c * Double(rows.count), class: "frame")
-        svg.text(columnTitle, left + c * Double(columns.count) / 2, 34, anchor: .middle, class: "axis-title")
+        svg.text(columnTitle, left + c * Double(columns.count) / 2, 36, anchor: .middle, class: "axis-title")
         svg.text(rowTitle, 12, top + c * Double(rows.count) / 2, anchor: .middle, class: "axis-title", rotate: -90)
 
         // Legend: the ramp as a gradient bar with its end (and, for diverging, middle) labels.

@@ -58,3 +58,13 @@ extension ClassRow {
         }
     }
 }
+
+extension CalibrationSummary {
+    public init(_ c: Calibration) {
+        self.init(
+            ece: c.ece,
+            bins: c.bins.map {
+                Bin(lower: $0.lower, upper: $0.upper, count: $0.count, accuracy: $0.accuracy, confidence: $0.confidence)
+            })
+    }
+}

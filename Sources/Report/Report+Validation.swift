@@ -70,6 +70,7 @@ extension Report {
                 v.interval(b.deltaInterval, "\(q).delta_interval")
                 if let pv = b.pValue, !(pv >= 0 && pv <= 1) { v.fail("\(q).p_value", "p-value \(pv) is not in [0, 1]") }
             }
+            if let cal = t.calibration { v.calibration(cal, "\(p).calibration") }
             v.count(t.curves.count, Limits.curvesPerTask, "\(p).curves")
             for (j, c) in t.curves.prefix(Limits.curvesPerTask).enumerated() {
                 let q = "\(p).curves[\(j)]"
@@ -143,6 +144,22 @@ struct Validator {
         if i.lower > i.upper { fail(path, "lower \(i.lower) is above upper \(i.upper)") }
         if !(i.confidence > 0 && i.confidence < 1) { fail("\(path).confidence", "\(i.confidence) is not in (0, 1)") }
         if i.resamples < 1 { fail("\(path).resamples", "\(i.resamples) is not positive") }
+    }
+
+    mutating func calibration(_ c: CalibrationSummary, _ path: String) {
+        if !(c.ece.isFinite && c.ece >= 0 && c.ece <= 1) { fail("\(path).ece", "\(c.ece) is not in [0, 1]") }
+        count(c.bins.count, 10_000, "\(path).bins")
+        for (i, b) in c.bins.prefix(10_000).enumerated() {
+            let q = "\(path).bins[\(i)]"
+            for (key, x) in [
+                ("lower", b.lower), ("upper", b.upper), ("accuracy", b.accuracy), ("confidence", b.confidence),
+            ]
+            where !(x.isFinite && x >= 0 && x <= 1) {
+                fail("\(q).\(key)", "\(x) is not in [0, 1]")
+            }
+            if b.lower >= b.upper { fail(q, "lower \(b.lower) is not below upper \(b.upper)") }
+            nonNegative(b.count, "\(q).count")
+        }
     }
 
     mutating func confusion(_ m: ConfusionTable, _ path: String) {

@@ -93,11 +93,13 @@ public struct TaskReport: Codable, Hashable, Sendable {
     public var baselines: [BaselineComparison]
     /// Training and validation curves from the training stages' metric events.
     public var curves: [Curve]
+    /// Reliability bins behind the expected calibration error (classification).
+    public var calibration: CalibrationSummary?
 
     public init(
         name: String, kind: TaskKind, split: String, rows: Int, headline: String, metrics: [MetricResult],
         perClass: [ClassRow] = [], confusion: ConfusionTable? = nil, baselines: [BaselineComparison] = [],
-        curves: [Curve] = []
+        curves: [Curve] = [], calibration: CalibrationSummary? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -109,10 +111,12 @@ public struct TaskReport: Codable, Hashable, Sendable {
         self.confusion = confusion
         self.baselines = baselines
         self.curves = curves
+        self.calibration = calibration
     }
 
     enum CodingKeys: String, CodingKey {
         case name, kind, split, rows, headline, metrics, perClass = "per_class", confusion, baselines, curves
+        case calibration
     }
 
     public init(from decoder: Decoder) throws {
@@ -127,6 +131,7 @@ public struct TaskReport: Codable, Hashable, Sendable {
         confusion = try c.decodeIfPresent(ConfusionTable.self, forKey: .confusion)
         baselines = try c.decodeIfPresent([BaselineComparison].self, forKey: .baselines) ?? []
         curves = try c.decodeIfPresent([Curve].self, forKey: .curves) ?? []
+        calibration = try c.decodeIfPresent(CalibrationSummary.self, forKey: .calibration)
     }
 
     /// The headline metric's result, if `headline` names one of `metrics`.

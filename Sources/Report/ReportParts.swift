@@ -164,3 +164,33 @@ public struct LabeledMatrix: Codable, Hashable, Sendable {
         self.values = values
     }
 }
+
+/// The reliability bins of a classification task: per confidence bin, how often the arg-max was right.
+public struct CalibrationSummary: Codable, Hashable, Sendable {
+    public struct Bin: Codable, Hashable, Sendable {
+        /// Confidence range (lower, upper] of the bin.
+        public var lower: Double
+        public var upper: Double
+        public var count: Int
+        /// Fraction of correct predictions in the bin (0 when empty).
+        public var accuracy: Double
+        /// Mean confidence in the bin (0 when empty).
+        public var confidence: Double
+
+        public init(lower: Double, upper: Double, count: Int, accuracy: Double, confidence: Double) {
+            self.lower = lower
+            self.upper = upper
+            self.count = count
+            self.accuracy = accuracy
+            self.confidence = confidence
+        }
+    }
+
+    public var ece: Double
+    public var bins: [Bin]
+
+    public init(ece: Double, bins: [Bin]) {
+        self.ece = ece
+        self.bins = bins
+    }
+}

@@ -53,6 +53,7 @@ enum Stylesheet {
         svg .legend-bar{stroke:var(--border)}
         svg .cell{font-size:12px;font-variant-numeric:tabular-nums}
         svg .cell.small{font-size:9px}
+        svg .tick.small{font-size:9.5px}
         svg .line{fill:none;stroke-width:2;stroke-linejoin:round}
         svg .dashed{stroke-dasharray:7 4}
         svg .marker{stroke:var(--bg);stroke-width:1}

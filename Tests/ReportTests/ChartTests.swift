@@ -57,6 +57,22 @@ import Testing
         #expect(parseXML(svg).error == nil)
     }
 
+    /// A 420 × 300 reliability diagram plots confidence from x 52 to 406 and accuracy from y 242 up to 42: the bin
+    /// (0.5, 0.6] with accuracy 0.5 is a bar from x 229.5 (half a pixel of gap), 34.4 wide, from y 142 to 242.
+    @Test func reliabilityChartGeometry() {
+        let summary = CalibrationSummary(
+            ece: 0.1,
+            bins: [
+                .init(lower: 0, upper: 0.5, count: 0, accuracy: 0, confidence: 0),
+                .init(lower: 0.5, upper: 0.6, count: 7, accuracy: 0.5, confidence: 0.55),
+            ])
+        let svg = ReliabilityChart(title: "r", summary: summary).render()
+        #expect(svg.contains("x=\"229.5\" y=\"142\" width=\"34.4\" height=\"100\" class=\"bar series-0\""))
+        #expect(occurrences(of: "class=\"bar series-0\"", in: svg) == 1, "empty bins draw nothing")
+        #expect(svg.contains("x1=\"52\" y1=\"242\" x2=\"406\" y2=\"42\""), "the diagonal")
+        #expect(svg.contains(">7</text>") && parseXML(svg).error == nil)
+    }
+
     @Test func niceScales() {
         let a = Scale.linear(covering: [0.13, 0.87], pixels: (0, 100))
         #expect(

@@ -25,8 +25,8 @@ import Testing
         }
         // Sections and charts that the report calls for.
         #expect(
-            elements.filter { $0 == "svg" }.count == 2 + 4 + 2 + 1 + 2,
-            "2 headline bars, 4 curve charts, 2 confusion maps, perplexity, gates, conflict")
+            elements.filter { $0 == "svg" }.count == 2 + 4 + 2 + 2 + 1 + 2,
+            "2 headline bars, 4 curve charts, 2 confusion maps, 2 reliability diagrams, perplexity, gates, conflict")
         for id in ["summary", "task-1", "task-2", "perplexity", "gates", "conflict"] { #expect(ids.contains(id)) }
     }
 

@@ -17,6 +17,12 @@ import Testing
         let test = try bootstrap.compare(gold: gold, predicted: predicted, baseline: baseline, metric: accuracy)
         let scores = try ClassificationScores(gold: gold, predicted: predicted, classCount: 3)
         let labels = ["a", "b", "c"]
+        let probabilities = predicted.map { p -> [Double] in
+            var row = [0.1, 0.1, 0.1]
+            row[p] = 0.8
+            return row
+        }
+        let calibration = try Calibration(gold: gold, probabilities: probabilities, classCount: 3)
         let task = TaskReport(
             name: "toy", kind: .classification, split: "test", rows: gold.count, headline: "accuracy",
             metrics: [
@@ -25,7 +31,8 @@ import Testing
             perClass: try ClassRow.rows(labels: labels, scores: scores),
             confusion: try ConfusionTable(
                 labels: labels, matrix: ConfusionMatrix(gold: gold, predicted: predicted, classCount: 3)),
-            baselines: [BaselineComparison(baseline: "base", metric: "accuracy", test: test)])
+            baselines: [BaselineComparison(baseline: "base", metric: "accuracy", test: test)],
+            calibration: CalibrationSummary(calibration))
         let report = Report(pipeline: "p", model: "m", notice: "hand-made rows", tasks: [task])
         #expect(report.problems().isEmpty, "\(report.problems())")
         #expect(
@@ -36,6 +43,8 @@ import Testing
         #expect(try Report.decode(report.jsonData()) == report)
         let html = HTMLReportRenderer.render(report)
         #expect(parseXML(html).error == nil && html.contains("0.800"))
+        // Confidence 0.8 on every row and accuracy 0.8: perfectly calibrated.
+        #expect(abs(calibration.ece) < 1e-12 && html.contains("reliability (ECE 0.000)"))
         #expect(throws: ReportError.self) {
             try ConfusionTable(labels: ["a"], matrix: ConfusionMatrix(gold: gold, predicted: predicted, classCount: 3))
         }

@@ -69,12 +69,15 @@ import Testing
         r.perplexity[0].after = 0.5
         r.gradientConflict?.values[0][1] = -1.5
         r.gateWeights?.values[1].append(0)
+        r.tasks[0].calibration?.bins[3].accuracy = 1.5
+        r.tasks[0].calibration?.bins[4].upper = 0
         let paths = Set(r.problems().map(\.path))
         let expected: Set<String> = [
             "schema_version", "tasks[0].headline", "tasks[0].metrics[0].value", "tasks[0].metrics[1].interval",
             "tasks[1].confusion.counts[2]", "tasks[1].confusion.counts[0][1]", "tasks[1].name",
             "tasks[1].baselines[0].p_value",
             "perplexity[0].after", "gradient_conflict.values[0][1]", "gate_weights.values[1]",
+            "tasks[0].calibration.bins[3].accuracy", "tasks[0].calibration.bins[4]",
         ]
         #expect(paths == expected, "\(r.problems())")
         #expect(throws: ReportError.self) { try r.validate() }
