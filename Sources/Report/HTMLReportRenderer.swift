@@ -6,13 +6,21 @@
 /// (every element closed, only the five XML entities), which is how the tests check its structure. Every piece
 /// of text from the report is escaped.
 public enum HTMLReportRenderer {
+    ///
+    /// A report that fails validation (`Report.problems()`: mismatched matrices, out-of-range values, ...) is not
+    /// drawn: the page lists its problems instead, so rendering never indexes past inconsistent data.
     public static func render(_ report: Report) -> String {
         var page = Page()
         page.header(report)
-        page.summary(report)
-        for (i, task) in report.tasks.enumerated() { page.task(task, index: i) }
-        page.perplexity(report)
-        page.matrices(report)
+        let problems = report.problems()
+        if problems.isEmpty {
+            page.summary(report)
+            for (i, task) in report.tasks.enumerated() { page.task(task, index: i) }
+            page.perplexity(report)
+            page.matrices(report)
+        } else {
+            page.problems(problems)
+        }
         page.footer(report)
         let title = "Evaluation report — \(report.pipeline)"
         return """
@@ -285,6 +293,15 @@ struct Page {
             }
             html += "</section>\n"
         }
+    }
+
+    mutating func problems(_ problems: [ReportError]) {
+        html +=
+            "<section id=\"problems\"><h2>This report is inconsistent</h2><p class=\"note\">Nothing is drawn "
+            + "from it; the producer of report.json has a bug. Problems:</p><ul>"
+        for p in problems.prefix(100) { html += "<li><code>\(Self.e(p.path))</code>: \(Self.e(p.message))</li>" }
+        if problems.count > 100 { html += "<li>… and \(problems.count - 100) more</li>" }
+        html += "</ul></section>\n"
     }
 
     mutating func footer(_ r: Report) {

@@ -72,7 +72,7 @@ struct Scale: Hashable {
     /// Tick label text, with as many decimals as the tick step needs.
     func label(_ t: Double) -> String {
         switch kind {
-        case .log: return t >= 1 ? Format.count(Int(t.rounded())) : Format.metric(t)
+        case .log: return t >= 1 && t < 1e15 ? Format.count(Int(t.rounded())) : String(format: "%.0e", t)
         case .linear:
             let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
             let digits = max(0, min(6, Int((-Foundation.log10(step)).rounded(.up))))

@@ -66,6 +66,23 @@ import Testing
         #expect(HTML.escape("tab\tnl\n\u{0}\u{7F}\u{85}ok é") == "tab\tnl\n\u{FFFD}\u{FFFD}\u{FFFD}ok é")
     }
 
+    @Test func anInconsistentReportListsItsProblemsInsteadOfCharts() throws {
+        var r = try handBuiltReport()
+        r.tasks[1].confusion?.counts[0].removeLast()
+        r.gradientConflict?.values = [[1]]
+        let html = HTMLReportRenderer.render(r)
+        #expect(parseXML(html).error == nil && !html.contains("<svg"))
+        #expect(html.contains("This report is inconsistent") && html.contains("tasks[1].confusion.counts[0]"))
+        #expect(html.contains("gradient_conflict.values"))
+    }
+
+    @Test func hugePerplexitiesDoNotBreakTheAxis() throws {
+        var r = try handBuiltReport()
+        r.perplexity[0].before = 1e300
+        let html = HTMLReportRenderer.render(r)
+        #expect(parseXML(html).error == nil && html.contains(">1e+300</text>"))
+    }
+
     @Test func aReportWithoutTasksStillRenders() {
         let html = HTMLReportRenderer.render(Report(pipeline: "p", model: "m"))
         #expect(parseXML(html).error == nil && html.contains("This report has no tasks."))
