@@ -44,27 +44,33 @@ import Testing
     /// also shows the check can tell a wrong confidence level apart.
     @Test func percentileIntervalsCoverTheTruth() throws {
         let truth = 0.7, n = 200, replications = 400
-        func coverage(_ confidence: Double) throws -> Double {
-            var covered = 0
-            for r in 0..<replications {
-                var data = SeededGenerator(seed: 1000 + UInt64(r))
-                // next() / 2⁶⁴ is uniform in [0, 1).
-                let correct = (0..<n).map { _ in Double(data.next() >> 11) / Double(1 << 53) < truth ? 1.0 : 0.0 }
-                let i = try Bootstrap(resamples: 400, confidence: confidence, seed: UInt64(r)).interval(rowCount: n) {
-                    idx in
-                    var s = 0.0
-                    for j in idx { s += correct[j] }
-                    return s / Double(idx.count)
-                }
-                if i.lower <= truth && truth <= i.upper { covered += 1 }
+        var covered95 = 0, covered80 = 0
+        for r in 0..<replications {
+            var data = SeededGenerator(seed: 1000 + UInt64(r))
+            // The top 53 bits of next() / 2⁵³ are uniform in [0, 1).
+            let correct = (0..<n).map { _ in Double(data.next() >> 11) / Double(1 << 53) < truth ? 1.0 : 0.0 }
+            let accuracy: ([Int]) -> Double = { idx in
+                var s = 0.0
+                for j in idx { s += correct[j] }
+                return s / Double(idx.count)
             }
-            return Double(covered) / Double(replications)
+            // Both levels read the same B = 400 replicates (one resampling pass per replication).
+            let b95 = try Bootstrap(resamples: 400, confidence: 0.95, seed: UInt64(r))
+            let b80 = try Bootstrap(resamples: 400, confidence: 0.80, seed: UInt64(r))
+            let replicates = try b95.replicates(rowCount: n, accuracy)
+            let (l95, u95) = b95.bounds(replicates), (l80, u80) = b80.bounds(replicates)
+            if r == 0 {
+                let i = try b95.interval(rowCount: n, statistic: accuracy)
+                #expect(i.lower == l95 && i.upper == u95, "the public interval is these bounds")
+            }
+            if l95 <= truth && truth <= u95 { covered95 += 1 }
+            if l80 <= truth && truth <= u80 { covered80 += 1 }
         }
         func band(_ p: Double) -> ClosedRange<Double> {
             let sd = (p * (1 - p) / Double(replications)).squareRoot()
             return (p - 3.5 * sd)...(p + 3.5 * sd)
         }
-        let c95 = try coverage(0.95), c80 = try coverage(0.80)
+        let c95 = Double(covered95) / Double(replications), c80 = Double(covered80) / Double(replications)
         #expect(band(0.95).contains(c95), "95% interval covered the truth in \(c95) of replications")
         #expect(band(0.80).contains(c80), "80% interval covered the truth in \(c80) of replications")
         #expect(!band(0.95).contains(c80))
