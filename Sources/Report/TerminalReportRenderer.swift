@@ -10,7 +10,9 @@ public enum TerminalReportRenderer {
     /// The longest name shown in a cell; longer ones end in "…".
     public static let maximumCellWidth = 28
 
-    public static func render(_ r: Report) -> String {
+    /// `htmlPath`, when given, ends the text as "HTML report: PATH" (the path printed as given, control characters
+    /// replaced).
+    public static func render(_ r: Report, htmlPath: String? = nil) -> String {
         var out = "\(safe(r.pipeline))"
         if let run = r.run { out += " · run \(safe(run))" }
         out += " · model \(safe(r.model))"
@@ -55,6 +57,7 @@ public enum TerminalReportRenderer {
             }
             out += table(["corpus", "kind", "tokens", "before", "after", "change"], prow, numeric: [2, 3, 4, 5])
         }
+        if let htmlPath { out += "\nHTML report: \(safe(htmlPath, limit: 4096))\n" }
         return out
     }
 

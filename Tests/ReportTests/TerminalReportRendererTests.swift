@@ -44,6 +44,13 @@ import Testing
                 == TerminalReportRenderer.maximumCellWidth)
     }
 
+    @Test func endsWithTheHTMLPathWhenGiven() throws {
+        let text = TerminalReportRenderer.render(
+            try handBuiltReport(), htmlPath: "/var/lib/finetuned/exports/p/report.html")
+        #expect(text.hasSuffix("\nHTML report: /var/lib/finetuned/exports/p/report.html\n"))
+        #expect(!TerminalReportRenderer.render(try handBuiltReport()).contains("HTML report"))
+    }
+
     @Test func emptyReport() {
         #expect(TerminalReportRenderer.render(Report(pipeline: "p", model: "m")).contains("no tasks"))
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Renders a report.html to PNG in headless Chromium (Debian's `chromium` package) with no network, and fails if
-# the browser did not produce the image.
+# the page refers to anything outside itself (script, stylesheet link, remote or file URL) or the browser did not
+# produce the image.
 #
 # Usage: scripts/report/screenshot.sh REPORT.html OUT.png [WIDTH HEIGHT]   (default 1280 x 2400)
 #
@@ -23,6 +24,13 @@ SCHEME=${COLOR_SCHEME:-light}
 [ -f "$HTML" ] || { echo "$0: $HTML: no such file" >&2; exit 1; }
 BROWSER=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$BROWSER" ] || { echo "$0: chromium not found (apt-get install -y --no-install-recommends chromium)" >&2; exit 1; }
+
+# Static check first: nothing in the page may point outside it.
+if grep -Eiq '<script|<link|<iframe|<object|<embed|(src|href|action)="(https?:|//|file:)|url\((["'"'"']?)(https?:|//|file:)|@import' "$HTML"; then
+    echo "$0: $HTML refers to an external resource or has a script:" >&2
+    grep -Eion '<script|<link|<iframe|<object|<embed|(src|href|action)="(https?:|//|file:)[^"]*|url\([^)]*\)|@import' "$HTML" | head -5 >&2
+    exit 1
+fi
 
 PROFILE=$(mktemp -d)
 trap 'rm -rf "$PROFILE"' EXIT
