@@ -51,8 +51,8 @@ public enum TerminalReportRenderer {
             out += "\nperplexity (before = \(safe(r.baseModel ?? "base model")), after = \(safe(r.model)))\n"
             let prow = r.perplexity.map {
                 [
-                    safe($0.corpus), $0.kind.rawValue, Format.count($0.tokens), Format.metric($0.before),
-                    Format.metric($0.after), Format.change(from: $0.before, to: $0.after),
+                    safe($0.corpus), $0.kind.rawValue, Format.count($0.tokens), Format.perplexity($0.before),
+                    Format.perplexity($0.after), Format.change(from: $0.before, to: $0.after),
                 ]
             }
             out += table(["corpus", "kind", "tokens", "before", "after", "change"], prow, numeric: [2, 3, 4, 5])

@@ -16,7 +16,9 @@ import Testing
             spam.contains("[0.938, 0.979]") && spam.contains("+0.006 (p=0.412)") && spam.contains("+0.448 (p<0.001)"))
         #expect(
             lines.contains { $0.hasPrefix("question") && $0.contains("accuracy *") && $0.contains("-0.006 (p=0.488)") })
-        #expect(lines.contains { $0.hasPrefix("legal (held-out)") && $0.hasSuffix("-74.7%") })
+        #expect(
+            lines.contains { $0.hasPrefix("legal (held-out)") && $0.contains("38.40   9.70") && $0.hasSuffix("-74.7%") }
+        )
         // Columns line up: every row of the metric table is as wide as its rule, or narrower where it ends in
         // blank cells (trailing spaces are trimmed).
         let rule = try #require(lines.first { $0.hasPrefix("----") })
