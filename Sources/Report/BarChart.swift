@@ -17,18 +17,24 @@ struct BarChart {
     var width = 360.0
     var height = 250.0
 
-    static let left = 52.0, right = 12.0, top = 42.0, bottom = 52.0
+    static let left = 52.0, right = 12.0, top = 42.0
+
+    /// More than four bars get slanted names (and a deeper bottom margin for them).
+    var rotated: Bool { bars.count > 4 }
+    var bottom: Double { rotated ? 92 : 52 }
 
     func scale() -> Scale {
         let values = bars.flatMap { [$0.value] + [$0.lower, $0.upper].compactMap { $0 } }
-        return Scale.linear(covering: values, include: [0], pixels: (height - Self.bottom, Self.top), tickCount: 5)
+        return Scale.linear(covering: values, include: [0], pixels: (height - bottom, Self.top), tickCount: 5)
     }
 
     func render() -> String {
         var svg = SVG(width: width, height: height)
         let y = scale()
-        let plotRight = width - Self.right, plotBottom = height - Self.bottom
-        svg.text(title, Self.left, 16, class: "chart-title")
+        let plotRight = width - Self.right, plotBottom = height - bottom
+        svg.text(
+            HTML.truncated(title, to: Int((width - Self.left - 8) / 8)), Self.left, 16, class: "chart-title",
+            title: title)
         for t in y.ticks {
             svg.line(Self.left, y(t), plotRight, y(t), class: t == 0 ? "axis" : "grid")
             svg.text(y.label(t), Self.left - 6, y(t) + 4, anchor: .end, class: "tick")
@@ -50,8 +56,9 @@ struct BarChart {
             } else {
                 let pid = "\(id)-hatch-\(i)"
                 defs +=
-                    "<pattern id=\"\(pid)\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\" patternTransform=\"rotate(\(SVG.c(angles[(i - 1) % angles.count])))\"><rect class=\"hatch-bg\" width=\"6\" height=\"6\"/><line class=\"hatch series-\(i % 6)\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\"/></pattern>"
-                cls = "bar bar-baseline series-\(i % 6)"
+                    "<pattern id=\"\(pid)\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\" patternTransform=\"rotate(\(SVG.c(angles[(i - 1) % angles.count])))\"><rect class=\"hatch-bg\" width=\"6\" height=\"6\"/><line class=\"hatch series-\(1 + (i - 1) % 5)\" x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\"/></pattern>"
+                // Baselines cycle through colours 1…5: colour 0 is the evaluated model's alone.
+                cls = "bar bar-baseline series-\(1 + (i - 1) % 5)"
                 fill = "url(#\(pid))"
             }
             let tip =
@@ -66,10 +73,18 @@ struct BarChart {
                 labelY = min(labelY, y(u) - 5)
             }
             svg.text(Format.metric(b.value), cx, labelY, anchor: .middle, class: "value")
-            svg.text(
-                HTML.truncated(b.label, to: max(6, Int(slot / 6))), cx, plotBottom + 16, anchor: .middle, class: "tick",
-                title: b.label)
-            if i == 0 { svg.text("evaluated", cx, plotBottom + 30, anchor: .middle, class: "tick muted") }
+            if rotated {
+                // Many bars: names slanted under their bars, so each stays readable.
+                svg.text(
+                    HTML.truncated(b.label, to: 16), cx + 4, plotBottom + 12, anchor: .end, class: "tick", rotate: -35,
+                    title: b.label)
+            } else {
+                svg.text(
+                    HTML.truncated(b.label, to: max(6, Int(slot / 6))), cx, plotBottom + 16, anchor: .middle,
+                    class: "tick", title: b.label)
+            }
+            if i == 0, !rotated { svg.text("evaluated", cx, plotBottom + 30, anchor: .middle, class: "tick muted") }
+            if i == 0, rotated { svg.text("solid: evaluated", plotRight, 30, anchor: .end, class: "tick muted") }
         }
         return svg.rendered(label: title, defs: defs)
     }

@@ -83,18 +83,28 @@ struct Page {
             return
         }
         let baselines = Self.baselineNames(r)
+        if baselines.count <= 3 {
+            wideSummary(r, baselines)
+        } else {
+            longSummary(r)
+        }
+        html +=
+            "<p class=\"note\">Intervals are seeded percentile bootstrap intervals; Δ is evaluated − baseline on the "
+            + "same rows, with the paired bootstrap p-value (bold when p &lt; 0.05). Definitions: docs/metrics.md.</p>"
+        html += "<div class=\"grid-charts\">"
+        for t in r.tasks { html += "<div class=\"card\">\(headlineChart(t))</div>" }
+        html += "</div></section>\n"
+    }
+
+    /// Tasks × (headline, one Δ column per baseline): the compact form for up to three baselines.
+    mutating func wideSummary(_ r: Report, _ baselines: [String]) {
         html +=
             "<table><thead><tr><th>Task</th><th class=\"num\">Rows</th><th>Metric</th>"
             + "<th class=\"num\">Value</th><th class=\"num\">95% CI</th>"
         for b in baselines { html += "<th class=\"num\">Δ vs \(Self.e(b))</th>" }
         html += "</tr></thead><tbody>"
         for (i, t) in r.tasks.enumerated() {
-            let h = t.headlineResult
-            html +=
-                "<tr><td><a href=\"#\(HTML.id("task", i))\">\(Self.e(t.name))</a></td>"
-                + "<td class=\"num\">\(Format.count(t.rows))</td><td>\(Self.e(t.headline))</td>"
-                + "<td class=\"num\"><b>\(h.map { Format.metric($0.value) } ?? "—")</b></td>"
-                + "<td class=\"num ci\">\(h?.interval.map { Format.interval($0.lower, $0.upper) } ?? "—")</td>"
+            html += "<tr>" + Self.summaryCells(t, index: i)
             for b in baselines {
                 if let c = t.baselines.first(where: { $0.baseline == b && $0.metric == t.headline }) {
                     html += "<td class=\"num\">\(Self.deltaCell(c))</td>"
@@ -105,12 +115,37 @@ struct Page {
             html += "</tr>"
         }
         html += "</tbody></table>"
+    }
+
+    /// One row per task and baseline: stays narrow however many baselines there are.
+    mutating func longSummary(_ r: Report) {
         html +=
-            "<p class=\"note\">Intervals are seeded percentile bootstrap intervals; Δ is evaluated − baseline on the "
-            + "same rows, with the paired bootstrap p-value (bold when p &lt; 0.05). Definitions: docs/metrics.md.</p>"
-        html += "<div class=\"grid-charts\">"
-        for t in r.tasks { html += "<div class=\"card\">\(headlineChart(t))</div>" }
-        html += "</div></section>\n"
+            "<table class=\"long\"><thead><tr><th>Task</th><th class=\"num\">Rows</th><th>Metric</th>"
+            + "<th class=\"num\">Value</th><th class=\"num\">95% CI</th><th>Baseline</th>"
+            + "<th class=\"num\">Baseline value</th><th class=\"num\">Δ</th></tr></thead><tbody>"
+        for (i, t) in r.tasks.enumerated() {
+            let rows = t.baselines.filter { $0.metric == t.headline }
+            html += "<tr>" + Self.summaryCells(t, index: i, rowspan: max(1, rows.count))
+            if rows.isEmpty { html += "<td class=\"muted\">—</td><td></td><td></td></tr>" }
+            for (k, c) in rows.enumerated() {
+                if k > 0 { html += "<tr>" }
+                html +=
+                    "<td>\(Self.e(c.baseline))</td><td class=\"num\">\(Format.metric(c.value))</td>"
+                    + "<td class=\"num\">\(Self.deltaCell(c))</td></tr>"
+            }
+        }
+        html += "</tbody></table>"
+    }
+
+    /// Task name (cut to 28 characters, the full name in a tooltip), rows, headline metric, value, interval.
+    static func summaryCells(_ t: TaskReport, index i: Int, rowspan: Int = 1) -> String {
+        let h = t.headlineResult
+        let rs = rowspan > 1 ? " rowspan=\"\(rowspan)\"" : ""
+        return
+            "<td\(rs)><a href=\"#\(HTML.id("task", i))\" title=\"\(e(t.name))\">\(e(HTML.truncated(t.name, to: 28)))</a></td>"
+            + "<td class=\"num\"\(rs)>\(Format.count(t.rows))</td><td\(rs)>\(e(t.headline))</td>"
+            + "<td class=\"num\"\(rs)><b>\(h.map { Format.metric($0.value) } ?? "—")</b></td>"
+            + "<td class=\"num ci\"\(rs)>\(h?.interval.map { Format.interval($0.lower, $0.upper) } ?? "—")</td>"
     }
 
     static func deltaCell(_ c: BaselineComparison) -> String {
@@ -134,7 +169,10 @@ struct Page {
             bars.append(
                 BarChart.Bar(label: b.baseline, value: b.value, lower: b.interval?.lower, upper: b.interval?.upper))
         }
-        return BarChart(title: "\(t.name): \(t.headline)", metric: t.headline, bars: bars, id: nextID()).render()
+        return BarChart(
+            title: "\(t.name): \(t.headline)", metric: t.headline, bars: bars, id: nextID(),
+            height: bars.count > 4 ? 300 : 250
+        ).render()
     }
 
     mutating func task(_ t: TaskReport, index: Int) {

@@ -38,7 +38,9 @@ struct LineChart {
         var svg = SVG(width: width, height: height)
         let (x, y) = scales()
         let plotBottom = height - Self.bottom, plotRight = width - Self.right
-        svg.text(title, Self.left, 16, class: "chart-title")
+        svg.text(
+            HTML.truncated(title, to: Int((width - Self.left - 8) / 8)), Self.left, 16, class: "chart-title",
+            title: title)
         for t in y.ticks {
             svg.line(Self.left, y(t), plotRight, y(t), class: "grid")
             svg.text(y.label(t), Self.left - 6, y(t) + 4, anchor: .end, class: "tick")

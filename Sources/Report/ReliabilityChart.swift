@@ -14,7 +14,9 @@ struct ReliabilityChart {
         let x0 = Self.left, x1 = width - Self.right, y0 = height - Self.bottom, y1 = Self.top
         func x(_ v: Double) -> Double { x0 + v * (x1 - x0) }
         func y(_ v: Double) -> Double { y0 + v * (y1 - y0) }
-        svg.text(title, Self.left, 16, class: "chart-title")
+        svg.text(
+            HTML.truncated(title, to: Int((width - Self.left - 8) / 8)), Self.left, 16, class: "chart-title",
+            title: title)
         for k in 0...5 {
             let t = Double(k) / 5
             svg.line(x0, y(t), x1, y(t), class: "grid")

@@ -29,6 +29,7 @@ enum Stylesheet {
         th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600}
         td.num,th.num{text-align:right;white-space:nowrap}
         tbody tr:nth-child(even){background:var(--card)}
+        table.long tbody tr{background:none}
         .ci{color:var(--muted);font-size:12px}
         .sig{font-weight:650}
         .good{color:var(--good)} .bad{color:var(--bad)}

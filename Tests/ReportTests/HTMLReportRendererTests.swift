@@ -83,6 +83,36 @@ import Testing
         #expect(parseXML(html).error == nil && html.contains(">1e+300</text>"))
     }
 
+    /// Long names, seven bars, twelve classes and a 5000-point curve: the summary switches to one row per
+    /// baseline, bar names slant, titles are cut with "…" (full text in tooltips), the curve is thinned.
+    @Test func scalesToLongNamesManyBaselinesAndLongCurves() throws {
+        var r = try handBuiltReport()
+        let long = "a-rather-long-task-name-that-someone-typed-in-a-pipeline"
+        r.tasks[1].name = long
+        let labels = (0..<12).map { "label-number-\($0)-with-words" }
+        r.tasks[1].confusion = ConfusionTable(
+            labels: labels, counts: (0..<12).map { i in (0..<12).map { j in i == j ? 50 + i : (i + j) % 5 } })
+        r.tasks[1].baselines = (0..<6).map {
+            BaselineComparison(
+                baseline: "baseline-\($0)-stage", metric: "accuracy", value: 0.9 - Double($0) * 0.1, delta: 0.02,
+                deltaInterval: Interval(lower: -0.01, upper: 0.04, resamples: 1000), pValue: 0.2)
+        }
+        r.tasks[1].curves = [
+            Curve(
+                split: "train", metric: "loss",
+                points: (0..<5000).map { Curve.Point(step: $0, value: 1 / Double($0 + 1)) })
+        ]
+        let html = HTMLReportRenderer.render(r)
+        #expect(parseXML(html).error == nil)
+        #expect(html.contains("<table class=\"long\">") && html.contains("rowspan=\"6\""))
+        #expect(html.contains(">a-rather-long-task-name-tha…</a>") && html.contains("title=\"\(long)\""))
+        #expect(html.contains("rotate(-35") && html.contains("solid: evaluated"))
+        #expect(!html.contains("bar bar-baseline series-0"), "no baseline takes the evaluated model's colour")
+        let polylines = html.matches(of: /<polyline class="line series-0" points="([^"]*)"/).map { $0.output.1 }
+        let longest = polylines.map { $0.split(separator: " ").count }.max() ?? 0
+        #expect(longest > 500 && longest <= LineChart.maximumPoints + 1)
+    }
+
     @Test func aReportWithoutTasksStillRenders() {
         let html = HTMLReportRenderer.render(Report(pipeline: "p", model: "m"))
         #expect(parseXML(html).error == nil && html.contains("This report has no tasks."))
