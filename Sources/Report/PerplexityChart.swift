@@ -46,8 +46,9 @@ struct PerplexityChart {
                     title: "\(r.corpus), \(k == 0 ? "before" : "after"): \(Format.perplexity(v))")
                 svg.text(Format.perplexity(v), x(v) + 5, y + 12, class: "value")
             }
+            // The change sits just past the longer bar's value label, where the eye already is.
             svg.text(
-                Format.change(from: r.before, to: r.after), width - 12, y0 + 24, anchor: .end,
+                "change " + Format.change(from: r.before, to: r.after), x(max(r.before, r.after)) + 58, y0 + 22,
                 class: r.after <= r.before ? "value good" : "value bad")
         }
         svg.line(Self.left, Self.top - 4, Self.left, plotBottom, class: "axis")
