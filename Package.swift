@@ -31,6 +31,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "NN", dependencies: ["Tensor"]),
         .target(name: "Models", dependencies: ["Tensor", "NN"]),
+        .target(name: "Training", dependencies: ["Tensor", "NN", "Models", "Datasets"]),
         .executableTarget(name: "tensor-bench", dependencies: ["Tensor", "NN", "Models"], path: "Benchmarks/TensorBench"),
 
         // MARK: Data
@@ -96,6 +97,7 @@ let package = Package(
                 "Daemon", "TestSupport", "finetuned", "finetunectl", "TestKitPlugin", "WordCountPlugin",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "NN", "Tensor", "Datasets"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(
