@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "finetuned-stage-wordcount", targets: ["WordCountPlugin"]),
         .executable(name: "finetuned-stage-testkit", targets: ["TestKitPlugin"]),
         .executable(name: "finetuned-stage-tokenize", targets: ["TokenizePlugin"]),
+        .executable(name: "finetuned-stage-domain-pretrain", targets: ["DomainPretrainPlugin"]),
         .executable(name: "tokenizers-bench", targets: ["TokenizersBench"]),
     ],
     dependencies: [
@@ -83,6 +84,13 @@ let package = Package(
         .executableTarget(name: "WordCountPlugin", dependencies: ["StageKit"], path: "Plugins/Examples/WordCount"),
         .executableTarget(name: "TestKitPlugin", dependencies: ["StageKit"], path: "Plugins/Examples/TestKit"),
         .executableTarget(name: "TokenizePlugin", dependencies: ["StageKit", "Tokenizers", "Datasets"], path: "Plugins/Tokenize"),
+        .executableTarget(
+            name: "DomainPretrainPlugin",
+            dependencies: [
+                "StageKit", "Training", "Models", "NN", "Tensor", "Datasets",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Plugins/DomainPretrain"),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -63,7 +63,9 @@ public struct StepOutcome: Sendable {
 }
 
 /// Thrown by ``TrainingLoop/run(step:evaluate:shouldStop:)`` after it saved a checkpoint on a stop request.
-public struct TrainingStopped: Error, Sendable {}
+public struct TrainingStopped: Error, Sendable {
+    public init() {}
+}
 
 /// The loop every training stage shares: zero the gradients, let the stage run its passes, clip, update at the
 /// scheduled rate; report progress; evaluate, stop early, checkpoint every N steps and on a stop request; and

@@ -20,5 +20,7 @@ import Testing
         let constant = LearningRateSchedule(kind: .constant, warmupSteps: 4, totalSteps: 10)
         #expect(constant.factor(at: 1) == 0.25 && constant.factor(at: 4) == 1 && constant.factor(at: 9) == 1)
         #expect(LearningRateSchedule(kind: .linear, totalSteps: 4).factor(at: 0) == 1)
+        let late = LearningRateSchedule(kind: .linear, warmupSteps: 10, totalSteps: 110, startStep: 20)
+        #expect(late.factor(at: 3) == 1 && late.factor(at: 25) == 0.5 && late.factor(at: 80) == 0.5)
     }
 }
