@@ -67,6 +67,7 @@ struct DomainPretrainPlugin: StagePlugin {
         let run = PretrainRun(
             options: options, model: model, corpus: corpus, general: general, data: data,
             seed: UInt64(request.seed), scratch: request.scratchDir, context: context)
+        context.log("\(threads) thread(s), OpenBLAS core \(BLAS.coreName)")
         let began = Date()
         do {
             try run.train()

@@ -168,6 +168,15 @@ final class PretrainRun {
         let warmSeconds = state.values["warmup.seconds"] ?? 0
         let mainSeconds = state.seconds - warmSeconds
         let mainRate = mainSeconds > 0 ? (Double(state.tokens) - warmTokens) / mainSeconds : 0
+        // Median tokens/s of the head warm-up steps (trunk frozen) and of the training proper, per step.
+        func medianRate(_ range: Range<Int>) -> Double? {
+            let rates = range.compactMap { i -> Double? in
+                guard i < state.stepSeconds.count, i < state.curve.count, state.stepSeconds[i] > 0 else { return nil }
+                let tokens = state.curve[i].tokens - (i > 0 ? state.curve[i - 1].tokens : 0)
+                return Double(tokens) / state.stepSeconds[i]
+            }.sorted()
+            return rates.isEmpty ? nil : rates[rates.count / 2]
+        }
         func num(_ x: Double?) -> JSONValue { x.map { $0.isFinite ? .double(($0 * 1e4).rounded() / 1e4) : .null } ?? .null }
         let objective = { if case .masked = model { return "mlm" } else { return "clm" } }()
         var createdHead = false
@@ -180,6 +189,10 @@ final class PretrainRun {
             "stopped_early": .bool(state.stoppedEarly),
             "tokens": .int(state.tokens), "train_seconds": num(state.seconds),
             "tokens_per_second": num(mainRate.rounded()),
+            "tokens_per_second_median": [
+                "head_warmup": num(medianRate(0..<headWarmup)?.rounded()),
+                "training": num(medianRate(headWarmup..<state.step)?.rounded()),
+            ],
             "stage_wall_seconds_this_attempt": num(wallSeconds),
             "perplexity": ["before": num(state.values["before.perplexity"]), "after": num(after)],
             "general_perplexity": [

@@ -155,7 +155,9 @@ public final class TrainingLoop {
             optimizer.update(learningRateScale: factor)
             state.step += 1
             state.tokens += outcome.tokens
-            state.seconds += Date().timeIntervalSince(began)
+            let seconds = Date().timeIntervalSince(began)
+            state.seconds += seconds
+            state.stepSeconds.append(seconds)
             attemptSteps += 1
             attemptTokens += outcome.tokens
             let lr = Double((optimizer.groups.first?.learningRate ?? 0) * factor)

@@ -35,6 +35,9 @@ public struct TrainingState: Codable, Hashable, Sendable {
     /// Seconds spent in training steps, summed over the attempts (resumes) of the run.
     public var seconds: Double = 0
     public var curve: [CurvePoint] = []
+    /// Wall seconds of each step (forward, backward, update; not evaluations or checkpoints), kept apart from the
+    /// curve so that the curve of a resumed run equals an uninterrupted one's.
+    public var stepSeconds: [Double] = []
     public var evaluations: [Evaluation] = []
     /// The best value of the early-stopping metric so far, and how many evaluations since it improved.
     public var best: Double?
