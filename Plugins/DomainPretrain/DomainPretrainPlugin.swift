@@ -102,7 +102,11 @@ struct DomainPretrainPlugin: StagePlugin {
             for id in special.values where id >= 0 && id < isSpecial.count { isSpecial[id] = true }
             var continues: [Bool]?
             if options.wholeWord {
-                continues = try Self.wordPieceContinuations(corpus.tokenizerPath, count: model.vocabularySize)
+                // Word ids in the shards (version 2) group words for any tokenizer; without them, WordPiece ##.
+                let train = corpus.splits["train"]!
+                continues =
+                    train.contents.contains(.wordIds)
+                    ? [] : try Self.wordPieceContinuations(corpus.tokenizerPath, count: model.vocabularySize)
             }
             let collator = MaskedLMCollator(
                 probability: options.maskProbability, maskID: Int32(mask), vocabularySize: model.vocabularySize,

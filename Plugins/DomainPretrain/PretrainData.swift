@@ -27,7 +27,12 @@ struct PretrainData {
             for t in seq.indices { mask[o + t] = 1 }
             switch objective {
             case .masked(let collator):
-                let (masked, tg) = collator.mask(seq, rng: rng, base: keys[r] * rowStride)
+                // Version 2 shards carry the tokenizer's special-tokens mask and word ids; older ones fall back to
+                // the index's special ids and the WordPiece ## rule.
+                let (masked, tg) = collator.mask(
+                    seq, specialMask: shard.specialTokensMask(at: rows[r]),
+                    wordIds: collator.continuesWord == nil ? nil : shard.wordIds(at: rows[r]), rng: rng,
+                    base: keys[r] * rowStride)
                 for t in seq.indices {
                     ids[o + t] = masked[t]
                     targets[o + t] = tg[t]

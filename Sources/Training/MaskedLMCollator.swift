@@ -15,7 +15,7 @@ public struct MaskedLMCollator: Sendable {
     /// `isSpecial[id]`: never masked.
     public var isSpecial: [Bool]
     /// `continuesWord[id]`: the token continues the previous token's word (WordPiece `##`); nil without
-    /// whole-word masking.
+    /// whole-word masking; empty for whole-word masking by the shard's word ids only.
     public var continuesWord: [Bool]?
 
     public init(
@@ -30,19 +30,33 @@ public struct MaskedLMCollator: Sendable {
 
     /// Masked ids and targets (-100 where not selected) of one row of `tokens`, drawing from `rng` at counters
     /// `base ..< base + 4 · count`.
-    public func mask(_ tokens: [Int32], rng: CounterRNG, base: Int) -> (ids: [Int32], targets: [Int32]) {
+    ///
+    /// When the shard has them (version 2), `specialMask` replaces the id-based special set and `wordIds`
+    /// (equal ids of neighbouring tokens = one word) replaces the `##` rule for whole-word masking — which also
+    /// works for tokenizers without a continuation prefix (byte-level BPE).
+    public func mask(
+        _ tokens: [Int32], specialMask: [UInt8]? = nil, wordIds: [Int32]? = nil, rng: CounterRNG, base: Int
+    ) -> (ids: [Int32], targets: [Int32]) {
         var ids = tokens
         var targets = [Int32](repeating: -100, count: tokens.count)
         var selectedWord = false
         for (i, id) in tokens.enumerated() {
-            let special = Int(id) < isSpecial.count && isSpecial[Int(id)]
+            let special = specialMask.map { $0[i] != 0 } ?? (Int(id) < isSpecial.count && isSpecial[Int(id)])
             if special {
                 selectedWord = false
                 continue
             }
             let c = base + 4 * i
             let selected: Bool
-            if let continuesWord, i > 0, Int(id) < continuesWord.count, continuesWord[Int(id)] {
+            let continues: Bool
+            if continuesWord != nil, let wordIds {
+                continues = i > 0 && wordIds[i] >= 0 && wordIds[i] == wordIds[i - 1]
+            } else if let continuesWord {
+                continues = i > 0 && Int(id) < continuesWord.count && continuesWord[Int(id)]
+            } else {
+                continues = false
+            }
+            if continues {
                 selected = selectedWord  // the word's first token decided
             } else {
                 selected = rng.uniform(c) < probability

@@ -73,3 +73,28 @@ import Testing
         #expect(abs(Double(selectedWords) / Double(words) - 0.15) < 0.015)
     }
 }
+
+/// With a shard's tables (version 2): its special-tokens mask and word ids decide, not the id rules.
+@Suite struct MaskedLMCollatorShardTablesTests {
+    @Test func shardMaskAndWordIdsDecide() {
+        let c = MaskedLMCollator(maskID: 3, vocabularySize: 1000, isSpecial: (0..<1000).map { $0 < 4 }, continuesWord: [])
+        let rng = CounterRNG(seed: 2, stream: 7)
+        // Ten words of three tokens each, plain ids (no ## rule applies); token 0 and the last are special by mask.
+        let tokens: [Int32] = (0..<32).map { Int32(10 + $0) }
+        var special = [UInt8](repeating: 0, count: 32)
+        (special[0], special[31]) = (1, 1)
+        var words = [Int32](repeating: -1, count: 32)
+        for t in 1..<31 { words[t] = Int32((t - 1) / 3) }
+        var selected = 0
+        for k in 0..<400 {
+            let (_, targets) = c.mask(tokens, specialMask: special, wordIds: words, rng: rng, base: k * 128)
+            #expect(targets[0] == -100 && targets[31] == -100)
+            for w in 0..<10 {
+                let picked = (1 + 3 * w..<4 + 3 * w).map { targets[$0] != -100 }
+                #expect(Set(picked).count == 1)
+                if picked[0] { selected += 1 }
+            }
+        }
+        #expect(abs(Double(selected) / 4000 - 0.15) < 0.02)
+    }
+}
