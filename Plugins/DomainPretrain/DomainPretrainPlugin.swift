@@ -54,12 +54,15 @@ struct DomainPretrainPlugin: StagePlugin {
         for artifact in [corpus] + (general.map { [$0] } ?? []) {
             for split in artifact.splits.keys.sorted() { try validation.check(artifact.splits[split]!) }
         }
-        guard corpus.heldOut != nil else {
+        guard let trainRows = corpus.splits["train"]?.count, trainRows > 0 else {
+            throw StageFailure("corpus: the train split of input '\(corpus.input)' has no sequences")
+        }
+        guard (corpus.heldOut?.count ?? 0) > 0 else {
             throw StageFailure(
                 "corpus: input '\(corpus.input)' has no validation or test split to measure perplexity on "
                     + "(hint: give the tokenize stage 'splits: { train: 0.9, validation: 0.1, test: 0 }')")
         }
-        if let general, general.heldOut == nil {
+        if let general, (general.heldOut?.count ?? 0) == 0 {
             throw StageFailure("general: input '\(general.input)' has no validation or test split")
         }
 
