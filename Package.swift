@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "finetuned-stage-wordcount", targets: ["WordCountPlugin"]),
         .executable(name: "finetuned-stage-testkit", targets: ["TestKitPlugin"]),
         .executable(name: "finetuned-stage-tokenize", targets: ["TokenizePlugin"]),
+        .executable(name: "finetuned-stage-domain-pretrain", targets: ["DomainPretrainPlugin"]),
         .executable(name: "tokenizers-bench", targets: ["TokenizersBench"]),
     ],
     dependencies: [
@@ -31,6 +32,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "NN", dependencies: ["Tensor"]),
         .target(name: "Models", dependencies: ["Tensor", "NN"]),
+        .target(name: "Training", dependencies: ["Tensor", "NN", "Models", "Datasets"]),
         .executableTarget(name: "tensor-bench", dependencies: ["Tensor", "NN", "Models"], path: "Benchmarks/TensorBench"),
 
         // MARK: Data
@@ -86,6 +88,13 @@ let package = Package(
         .executableTarget(name: "WordCountPlugin", dependencies: ["StageKit"], path: "Plugins/Examples/WordCount"),
         .executableTarget(name: "TestKitPlugin", dependencies: ["StageKit"], path: "Plugins/Examples/TestKit"),
         .executableTarget(name: "TokenizePlugin", dependencies: ["StageKit", "Tokenizers", "Datasets"], path: "Plugins/Tokenize"),
+        .executableTarget(
+            name: "DomainPretrainPlugin",
+            dependencies: [
+                "StageKit", "Training", "Models", "NN", "Tensor", "Datasets",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Plugins/DomainPretrain"),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -100,6 +109,11 @@ let package = Package(
                 "Daemon", "TestSupport", "finetuned", "finetunectl", "TestKitPlugin", "WordCountPlugin",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "NN", "Tensor", "Datasets"]),
+        .testTarget(
+            name: "DomainPretrainPluginTests",
+            // Runs the real plugin executable (the dependency makes `swift test` build it).
+            dependencies: ["StageKit", "TestSupport", "Models", "NN", "Datasets", "DomainPretrainPlugin"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),

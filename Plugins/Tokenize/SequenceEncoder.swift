@@ -11,6 +11,10 @@ struct EncodedRow {
     var firstSegmentLength: Int
     /// The length before truncation.
     var fullLength: Int
+    /// Per token: 1 for special tokens (token shard version 2).
+    var specialMask: [UInt8]
+    /// Per token: HF's word id, -1 for none (token shard version 2).
+    var wordIds: [Int32]
     var truncated: Bool { fullLength > ids.count }
 }
 
@@ -76,9 +80,19 @@ struct SequenceEncoder {
             for (i, encoding) in encodings.enumerated() {
                 let kept = cut[i] ?? encoding
                 var ids = kept.ids.map { UInt32(truncatingIfNeeded: $0) }
-                if !pairs, ids.count > maxLength { ids = truncated(ids, sequenceIds: encoding.sequenceIds) }
+                var mask = Self.specialMask(kept)
+                var words = Self.wordIds(kept)
+                if !pairs, ids.count > maxLength {
+                    ids = truncated(ids, sequenceIds: encoding.sequenceIds)
+                    mask = truncated(mask, sequenceIds: encoding.sequenceIds)
+                    words = truncated(words, sequenceIds: encoding.sequenceIds)
+                }
                 let first = pairs ? kept.typeIds.prefix { $0 == 0 }.count : ids.count
-                try sink(start + i, EncodedRow(ids: ids, firstSegmentLength: first, fullLength: encoding.count))
+                try sink(
+                    start + i,
+                    EncodedRow(
+                        ids: ids, firstSegmentLength: first, fullLength: encoding.count, specialMask: mask,
+                        wordIds: words))
             }
             start += batch.count
             progress(start)
@@ -87,7 +101,7 @@ struct SequenceEncoder {
 
     /// HF's truncation of a single text to `maxLength`: the template's special tokens (no sequence id) before and
     /// after the text's tokens stay, the text keeps its first (or, truncating from the left, last) tokens.
-    func truncated(_ ids: [UInt32], sequenceIds: [Int?]) -> [UInt32] {
+    func truncated<T>(_ ids: [T], sequenceIds: [Int?]) -> [T] {
         guard let firstText = sequenceIds.firstIndex(where: { $0 != nil }),
             let lastText = sequenceIds.lastIndex(where: { $0 != nil })
         else { return Array(ids.prefix(maxLength)) }
@@ -101,11 +115,16 @@ struct SequenceEncoder {
     /// Encodes documents (each with the tokenizer's special tokens, or followed by `documentSeparator`),
     /// concatenates them and cuts the stream into blocks of `maxLength` tokens; the last block may be shorter.
     /// HF's `run_mlm`/`run_clm` `group_texts` does the same (it drops the remainder; we keep it).
+    ///
+    /// `sink` gets each block's ids, special-tokens mask and word ids (each document's own; the separator and
+    /// special tokens between documents have none, so no word spans two documents).
     func encodePacked(
         _ records: [Record], context: StageContext, progress: (Int) -> Void, documentLength: (Int) -> Void,
-        sink: ([UInt32]) throws -> Void
+        sink: ([UInt32], [UInt8], [Int32]) throws -> Void
     ) throws {
         var block: [UInt32] = []
+        var blockMask: [UInt8] = []
+        var blockWords: [Int32] = []
         block.reserveCapacity(maxLength)
         var start = 0
         while start < records.count {
@@ -114,24 +133,38 @@ struct SequenceEncoder {
             let encodings = try located(batch) { try full.encodeBatch(batch.map(\.text), threads: threads) }
             for encoding in encodings {
                 var ids = encoding.ids.map { UInt32(truncatingIfNeeded: $0) }
-                if let documentSeparator { ids.append(documentSeparator) }
+                var mask = Self.specialMask(encoding)
+                var words = Self.wordIds(encoding)
+                if let documentSeparator {
+                    ids.append(documentSeparator)
+                    mask.append(1)
+                    words.append(-1)
+                }
                 documentLength(ids.count)
                 var k = 0
                 while k < ids.count {
                     let take = min(maxLength - block.count, ids.count - k)
                     block += ids[k..<(k + take)]
+                    blockMask += mask[k..<(k + take)]
+                    blockWords += words[k..<(k + take)]
                     k += take
                     if block.count == maxLength {
-                        try sink(block)
+                        try sink(block, blockMask, blockWords)
                         block.removeAll(keepingCapacity: true)
+                        blockMask.removeAll(keepingCapacity: true)
+                        blockWords.removeAll(keepingCapacity: true)
                     }
                 }
             }
             start += batch.count
             progress(start)
         }
-        if !block.isEmpty { try sink(block) }
+        if !block.isEmpty { try sink(block, blockMask, blockWords) }
     }
+
+    static func specialMask(_ e: Encoding) -> [UInt8] { e.specialTokensMask.map { UInt8($0) } }
+
+    static func wordIds(_ e: Encoding) -> [Int32] { e.wordIds.map { $0.map { Int32($0) } ?? -1 } }
 
     /// Runs a batch encode; on failure, finds the record that fails alone and names its file:line.
     private func located<T>(_ batch: [Record], _ body: () throws -> T) throws -> T {

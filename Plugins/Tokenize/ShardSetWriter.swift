@@ -20,7 +20,7 @@ struct ShardSetWriter {
         let pairs = !packed && input.input.fields["text_pair"] != nil
         let withIDs = !packed && input.input.fields["id"] != nil
         var seenIDs = Set<String>(), duplicateIDs = 0
-        var contents: TokenShard.Contents = []
+        var contents: TokenShard.Contents = [.specialTokensMask, .wordIds]  // version 2: MLM and token tasks need them
         if let labels { contents.insert(labels.isNumeric ? .numericLabels : .classLabels) }
         if pairs { contents.insert(.pairs) }
 
@@ -46,8 +46,8 @@ struct ShardSetWriter {
             if packed {
                 try encoder.encodePacked(
                     records, context: context, progress: report, documentLength: { stats.lengths.append($0) }
-                ) { block in
-                    try shard.append(block)
+                ) { block, mask, words in
+                    try shard.append(block, specialMask: mask, wordIds: words)
                     stats.add(sequenceOf: block.count)
                 }
             } else {
@@ -57,10 +57,13 @@ struct ShardSetWriter {
                         let (index, value) = try labels.encode(record)
                         try shard.append(
                             row.ids, classLabel: index, numericLabel: value,
-                            firstSegmentLength: pairs ? row.firstSegmentLength : nil)
+                            firstSegmentLength: pairs ? row.firstSegmentLength : nil, specialMask: row.specialMask,
+                            wordIds: row.wordIds)
                         if !labels.isNumeric { stats.labelCounts[record.label!.key, default: 0] += 1 }
                     } else {
-                        try shard.append(row.ids, firstSegmentLength: pairs ? row.firstSegmentLength : nil)
+                        try shard.append(
+                            row.ids, firstSegmentLength: pairs ? row.firstSegmentLength : nil,
+                            specialMask: row.specialMask, wordIds: row.wordIds)
                     }
                     stats.add(sequenceOf: row.ids.count)
                     if withIDs, let id = record.id {

@@ -8,7 +8,7 @@ import Tokenizers
 @main
 struct TokenizePlugin: StagePlugin {
     static let description = PluginDescription(
-        name: "tokenize", version: "1.0.0",
+        name: "tokenize", version: "1.1.0",
         summary: "Tokenizes data inputs into token-id shards (tokens/<input>/<split>.bin) and index.json.",
         params: ParamSchema([
             ParamSpec(

@@ -8,10 +8,12 @@ import Foundation
 /// ```
 /// offset  size  field
 ///      0     8  magic "FTTOKSHD"
-///      8     4  version (1)
+///      8     4  version: 1, or 2 when flag 8 or 16 is set
+///
 ///     12     4  token width in bytes: 2 (ids < 65536) or 4
 ///     16     4  flags: 1 = class labels (Int32 index, -1 = none), 2 = numeric labels (Float32),
-///               4 = pairs (UInt32 length of the first segment per sequence)
+///               4 = pairs (UInt32 length of the first segment per sequence),
+///               8 = special-tokens mask (version 2), 16 = word ids (version 2)
 ///     20     4  reserved (0)
 ///     24     8  C: number of sequences
 ///     32     8  N: number of tokens
@@ -20,13 +22,18 @@ import Foundation
 ///  table        sequence starts   [C + 1] UInt64: sequence i is tokens[start[i] ..< start[i + 1]]
 ///               labels            [C] Int32 or Float32, if flag 1 or 2
 ///               first lengths     [C] UInt32, if flag 4
+///               special mask      [N] UInt8 (1: a special token), if flag 8, then zero padding to 4 bytes
+///               word ids          [N] Int32 (-1: no word), if flag 16
 /// ```
+/// Version 2 only adds the two per-token tables; a file without them is written as version 1, so readers of
+/// version 1 keep reading what they could read before, and this reader reads both.
 /// Tokens come first so a writer can stream them; the header is patched when the writer finishes. A reader
 /// checks the magic, the version and that the file size is exactly what the header implies, so a truncated
 /// or foreign file is an error, not garbage. Label vocabularies and statistics belong in the stage's JSON index.
 public enum TokenShard {
     public static let magic = Array("FTTOKSHD".utf8)
-    public static let version: UInt32 = 1
+    /// The newest version this build writes and reads (version 1 files are read too).
+    public static let version: UInt32 = 2
     static let headerSize = 48
 
     /// What, besides tokens, each sequence carries.
@@ -37,7 +44,18 @@ public enum TokenShard {
         public static let classLabels = Contents(rawValue: 1)
         public static let numericLabels = Contents(rawValue: 2)
         public static let pairs = Contents(rawValue: 4)
+        /// Per token: 1 for the tokenizer's special tokens (`[CLS]`, `[SEP]`, …), never masked by MLM.
+        public static let specialTokensMask = Contents(rawValue: 8)
+        /// Per token: the index of the word (pre-tokenizer piece) it came from within its text, -1 for special
+        /// tokens; whole-word masking and token classification group tokens by it.
+        public static let wordIds = Contents(rawValue: 16)
+
+        /// The flags of version 2.
+        static let perToken: Contents = [.specialTokensMask, .wordIds]
     }
+
+    /// The version a file with `contents` is written as.
+    static func version(for contents: Contents) -> UInt32 { contents.isDisjoint(with: .perToken) ? 1 : 2 }
 }
 
 /// Writes a token shard sequence by sequence (tokens are streamed to disk; per-sequence tables, 8-16 bytes
@@ -51,6 +69,8 @@ public final class TokenShardWriter {
     private var classLabels: [Int32] = []
     private var numericLabels: [Float] = []
     private var firstLengths: [UInt32] = []
+    private var specialMask: [UInt8] = []
+    private var wordIds: [Int32] = []
     private var buffer: [UInt8] = []
     private var finished = false
 
@@ -85,10 +105,25 @@ public final class TokenShardWriter {
     public var count: Int { starts.count - 1 }
 
     /// Appends one sequence. Give `classLabel` (-1: none) or `numericLabel` as the shard's contents say, and
-    /// `firstSegmentLength` (the tokens of the first text, token type 0) for pairs.
+    /// `firstSegmentLength` (the tokens of the first text, token type 0) for pairs, and one entry per token of
+    /// `specialMask` and `wordIds` when the shard has them.
     public func append(
-        _ tokens: [UInt32], classLabel: Int32 = -1, numericLabel: Float = .nan, firstSegmentLength: Int? = nil
+        _ tokens: [UInt32], classLabel: Int32 = -1, numericLabel: Float = .nan, firstSegmentLength: Int? = nil,
+        specialMask: [UInt8]? = nil, wordIds: [Int32]? = nil
     ) throws {
+        if contents.contains(.specialTokensMask) {
+            guard let specialMask, specialMask.count == tokens.count else {
+                throw DatasetError(
+                    .invalidArgument, file: path, message: "sequence \(count): the special-tokens mask must have one entry per token")
+            }
+            self.specialMask += specialMask
+        }
+        if contents.contains(.wordIds) {
+            guard let wordIds, wordIds.count == tokens.count else {
+                throw DatasetError(.invalidArgument, file: path, message: "sequence \(count): word ids must have one entry per token")
+            }
+            self.wordIds += wordIds
+        }
         let limit = tokenWidth == 2 ? UInt32(UInt16.max) : UInt32.max
         if let bad = tokens.first(where: { $0 > limit }) {
             throw DatasetError(
@@ -129,9 +164,14 @@ public final class TokenShardWriter {
         for l in classLabels { append32(UInt32(bitPattern: l), to: &table) }
         for x in numericLabels { append32(x.bitPattern, to: &table) }
         for f in firstLengths { append32(f, to: &table) }
+        if contents.contains(.specialTokensMask) {
+            table += specialMask
+            while table.count % 4 != 0 { table.append(0) }
+        }
+        for w in wordIds { append32(UInt32(bitPattern: w), to: &table) }
         try write(table)
         var header = TokenShard.magic
-        append32(TokenShard.version, to: &header)
+        append32(TokenShard.version(for: contents), to: &header)
         append32(UInt32(tokenWidth), to: &header)
         append32(contents.rawValue, to: &header)
         append32(0, to: &header)
@@ -192,11 +232,14 @@ public struct TokenShardReader: Sendable {
             throw fail("not a token shard (bad magic number)")
         }
         let version = Self.u32(data, 8)
-        guard version == TokenShard.version else {
-            throw fail("token shard version \(version); this build reads version \(TokenShard.version)")
+        guard version == 1 || version == TokenShard.version else {
+            throw fail("token shard version \(version); this build reads versions 1 and \(TokenShard.version)")
         }
         tokenWidth = Int(Self.u32(data, 12))
         contents = TokenShard.Contents(rawValue: Self.u32(data, 16))
+        guard contents.rawValue < 32, version == 2 || contents.isDisjoint(with: .perToken) else {
+            throw fail("flags \(contents.rawValue) are not valid in a version \(version) shard")
+        }
         let c = Self.u64(data, 24), n = Self.u64(data, 32), table = Self.u64(data, 40)
         guard tokenWidth == 2 || tokenWidth == 4, c < 1 << 40, n < 1 << 48 else { throw fail("corrupt header") }
         count = Int(c)
@@ -205,6 +248,8 @@ public struct TokenShardReader: Sendable {
         var expected = TokenShard.headerSize + tokenCount * tokenWidth + (count + 1) * 8
         if contents.contains(.classLabels) || contents.contains(.numericLabels) { expected += count * 4 }
         if contents.contains(.pairs) { expected += count * 4 }
+        if contents.contains(.specialTokensMask) { expected += (tokenCount + 3) / 4 * 4 }
+        if contents.contains(.wordIds) { expected += tokenCount * 4 }
         guard tableOffset == TokenShard.headerSize + tokenCount * tokenWidth, data.count == expected else {
             throw fail("size \(data.count) bytes, header implies \(expected)")
         }
@@ -258,6 +303,32 @@ public struct TokenShardReader: Sendable {
         guard contents.contains(.pairs) else { return nil }
         let hasLabels = contents.contains(.classLabels) || contents.contains(.numericLabels)
         return Int(Self.u32(data, labelsOffset + (hasLabels ? count * 4 : 0) + i * 4))
+    }
+
+    /// The special-tokens mask of sequence `i` (1: special), if the shard has one.
+    public func specialTokensMask(at i: Int) -> [UInt8]? {
+        guard contents.contains(.specialTokensMask) else { return nil }
+        let (start, end) = bounds(i)
+        return Array(data[(perTokenOffset + start)..<(perTokenOffset + end)])
+    }
+
+    /// The word ids of sequence `i` (-1: no word), if the shard has them.
+    public func wordIds(at i: Int) -> [Int32]? {
+        guard contents.contains(.wordIds) else { return nil }
+        let (start, end) = bounds(i)
+        let base = perTokenOffset + (contents.contains(.specialTokensMask) ? (tokenCount + 3) / 4 * 4 : 0)
+        return (start..<end).map { Int32(bitPattern: Self.u32(data, base + $0 * 4)) }
+    }
+
+    private func bounds(_ i: Int) -> (Int, Int) {
+        precondition((0..<count).contains(i), "sequence index out of range")
+        return (Int(Self.u64(data, tableOffset + i * 8)), Int(Self.u64(data, tableOffset + (i + 1) * 8)))
+    }
+
+    /// Where the per-token tables begin: after the per-sequence ones.
+    private var perTokenOffset: Int {
+        let hasLabels = contents.contains(.classLabels) || contents.contains(.numericLabels)
+        return labelsOffset + (hasLabels ? count * 4 : 0) + (contents.contains(.pairs) ? count * 4 : 0)
     }
 
     private var labelsOffset: Int { tableOffset + (count + 1) * 8 }

@@ -35,7 +35,7 @@ public final class BertModel: Module {
     public let embeddingsLayerNorm: LayerNorm
     public let layers: [BertLayer]
     /// `pooler.dense`: tanh(dense(h[CLS])).
-    public let pooler: Linear?
+    public let pooler: LinearSlot?
 
     public init(config: BertConfig, pooler: Bool = true, seed: UInt64 = 0) {
         self.config = config
@@ -46,7 +46,7 @@ public final class BertModel: Module {
         tokenTypeEmbeddings = Embedding(count: config.typeVocabSize, dimensions: c, initializer: &ini)
         embeddingsLayerNorm = LayerNorm(dimensions: c, eps: config.layerNormEps)
         layers = (0..<config.numHiddenLayers).map { _ in BertLayer(config: config, initializer: &ini) }
-        self.pooler = pooler ? Linear(inputDimensions: c, outputDimensions: c, initializer: &ini) : nil
+        self.pooler = pooler ? Linear(inputDimensions: c, outputDimensions: c, initializer: &ini).slot : nil
     }
 
     /// Loads `config.json` and `model.safetensors` from an HF model folder (tensor names with or without `bert.`).
@@ -60,14 +60,13 @@ public final class BertModel: Module {
         try load(from: file, prefix: prefix)
     }
 
-    public var namedParameters: [(name: String, tensor: Tensor)] {
-        var out =
-            scoped("embeddings.word_embeddings", wordEmbeddings)
-            + scoped("embeddings.position_embeddings", positionEmbeddings)
-            + scoped("embeddings.token_type_embeddings", tokenTypeEmbeddings)
-            + scoped("embeddings.LayerNorm", embeddingsLayerNorm)
-        for (i, layer) in layers.enumerated() { out += scoped("encoder.layer.\(i)", layer) }
-        if let pooler { out += scoped("pooler.dense", pooler) }
+    public var namedChildren: [(name: String, module: any Module)] {
+        var out: [(name: String, module: any Module)] = [
+            ("embeddings.word_embeddings", wordEmbeddings), ("embeddings.position_embeddings", positionEmbeddings),
+            ("embeddings.token_type_embeddings", tokenTypeEmbeddings), ("embeddings.LayerNorm", embeddingsLayerNorm),
+        ]
+        for (i, layer) in layers.enumerated() { out.append(("encoder.layer.\(i)", layer)) }
+        if let pooler { out.append(("pooler.dense", pooler)) }
         return out
     }
 
@@ -103,13 +102,13 @@ public final class BertModel: Module {
 
 /// One post-LN encoder layer (HF `BertLayer`).
 public final class BertLayer: Module {
-    public let query: Linear
-    public let key: Linear
-    public let value: Linear
-    public let attentionOutput: Linear
+    public let query: LinearSlot
+    public let key: LinearSlot
+    public let value: LinearSlot
+    public let attentionOutput: LinearSlot
     public let attentionLayerNorm: LayerNorm
-    public let intermediate: Linear
-    public let output: Linear
+    public let intermediate: LinearSlot
+    public let output: LinearSlot
     public let outputLayerNorm: LayerNorm
     let heads: Int
     let activation: Activation
@@ -118,13 +117,13 @@ public final class BertLayer: Module {
 
     init(config: BertConfig, initializer ini: inout Initializer) {
         let (c, f) = (config.hiddenSize, config.intermediateSize)
-        query = Linear(inputDimensions: c, outputDimensions: c, initializer: &ini)
-        key = Linear(inputDimensions: c, outputDimensions: c, initializer: &ini)
-        value = Linear(inputDimensions: c, outputDimensions: c, initializer: &ini)
-        attentionOutput = Linear(inputDimensions: c, outputDimensions: c, initializer: &ini)
+        query = Linear(inputDimensions: c, outputDimensions: c, initializer: &ini).slot
+        key = Linear(inputDimensions: c, outputDimensions: c, initializer: &ini).slot
+        value = Linear(inputDimensions: c, outputDimensions: c, initializer: &ini).slot
+        attentionOutput = Linear(inputDimensions: c, outputDimensions: c, initializer: &ini).slot
         attentionLayerNorm = LayerNorm(dimensions: c, eps: config.layerNormEps)
-        intermediate = Linear(inputDimensions: c, outputDimensions: f, initializer: &ini)
-        output = Linear(inputDimensions: f, outputDimensions: c, initializer: &ini)
+        intermediate = Linear(inputDimensions: c, outputDimensions: f, initializer: &ini).slot
+        output = Linear(inputDimensions: f, outputDimensions: c, initializer: &ini).slot
         outputLayerNorm = LayerNorm(dimensions: c, eps: config.layerNormEps)
         heads = config.numAttentionHeads
         activation = config.hiddenAct
@@ -132,11 +131,12 @@ public final class BertLayer: Module {
         attentionDropout = config.attentionProbsDropoutProb
     }
 
-    public var namedParameters: [(name: String, tensor: Tensor)] {
-        scoped("attention.self.query", query) + scoped("attention.self.key", key)
-            + scoped("attention.self.value", value) + scoped("attention.output.dense", attentionOutput)
-            + scoped("attention.output.LayerNorm", attentionLayerNorm) + scoped("intermediate.dense", intermediate)
-            + scoped("output.dense", output) + scoped("output.LayerNorm", outputLayerNorm)
+    public var namedChildren: [(name: String, module: any Module)] {
+        [
+            ("attention.self.query", query), ("attention.self.key", key), ("attention.self.value", value),
+            ("attention.output.dense", attentionOutput), ("attention.output.LayerNorm", attentionLayerNorm),
+            ("intermediate.dense", intermediate), ("output.dense", output), ("output.LayerNorm", outputLayerNorm),
+        ]
     }
 
     /// x `[B, T, C]` → `[B, T, C]`.
@@ -154,7 +154,7 @@ public final class BertLayer: Module {
 /// BERT's masked-LM head (HF `BertOnlyMLMHead`, names under `predictions.`): dense + activation + LayerNorm, then
 /// logits against the tied word embeddings plus `predictions.bias`.
 public final class BertMLMHead: Module {
-    public let transform: Linear
+    public let transform: LinearSlot
     public let layerNorm: LayerNorm
     public let bias: Tensor
     let activation: Activation
@@ -162,17 +162,21 @@ public final class BertMLMHead: Module {
     public init(config: BertConfig, seed: UInt64 = 1) {
         var ini = Initializer(seed: seed)
         transform = Linear(inputDimensions: config.hiddenSize, outputDimensions: config.hiddenSize, initializer: &ini)
+            .slot
         layerNorm = LayerNorm(dimensions: config.hiddenSize, eps: config.layerNormEps)
         bias = Tensor(zeros: [config.vocabSize], requiresGrad: true)
+        bias.name = "predictions.bias"
         activation = config.hiddenAct
     }
 
-    public var namedParameters: [(name: String, tensor: Tensor)] {
-        scoped("predictions.transform.dense", transform) + scoped("predictions.transform.LayerNorm", layerNorm)
-            + [("predictions.bias", bias)]
+    public var ownParameters: [(name: String, tensor: Tensor)] { [("predictions.bias", bias)] }
+
+    public var namedChildren: [(name: String, module: any Module)] {
+        [("predictions.transform.dense", transform), ("predictions.transform.LayerNorm", layerNorm)]
     }
 
-    /// hidden `[B, T, C]` → logits `[B, T, V]`, the decoder weight being `wordEmbeddings` `[V, C]`.
+    /// hidden `[..., C]` → logits `[..., V]`, the decoder weight being `wordEmbeddings` `[V, C]`. Give it only the
+    /// masked positions' rows (``Tensor/gatheringRows(_:)``) to skip the logits nobody reads.
     public func callAsFunction(_ hidden: Tensor, wordEmbeddings: Tensor) -> Tensor {
         linear(layerNorm(activation.apply(transform(hidden))), weight: wordEmbeddings, bias: bias)
     }
@@ -188,9 +192,7 @@ public final class BertForMaskedLM: Module {
         head = BertMLMHead(config: config, seed: seed &+ 1)
     }
 
-    public var namedParameters: [(name: String, tensor: Tensor)] {
-        scoped("bert", bert) + scoped("cls", head)
-    }
+    public var namedChildren: [(name: String, module: any Module)] { [("bert", bert), ("cls", head)] }
 
     /// logits `[B, T, V]` and the hidden state `[B, T, C]`.
     public func callAsFunction(_ input: EncoderInput, context: ForwardContext) -> (logits: Tensor, hidden: Tensor) {

@@ -8,7 +8,7 @@ public final class Embedding: Module {
         weight = parameter(initializer.normal([count, dimensions], std: std), "weight")
     }
 
-    public var namedParameters: [(name: String, tensor: Tensor)] { [("weight", weight)] }
+    public var ownParameters: [(name: String, tensor: Tensor)] { [("weight", weight)] }
 
     /// ids (N of them) → `[N, C]`.
     public func callAsFunction(_ ids: [Int32]) -> Tensor { embedding(weight, ids: ids) }

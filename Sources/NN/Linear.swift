@@ -20,7 +20,7 @@ public final class Linear: Module {
     public var inputDimensions: Int { layout == .outIn ? weight.shape[1] : weight.shape[0] }
     public var outputDimensions: Int { layout == .outIn ? weight.shape[0] : weight.shape[1] }
 
-    public var namedParameters: [(name: String, tensor: Tensor)] {
+    public var ownParameters: [(name: String, tensor: Tensor)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 

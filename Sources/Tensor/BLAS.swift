@@ -28,6 +28,7 @@ public enum BLAS {
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension")
         if m == 0 || n == 0 { return }
+        FlopCounter.current?.add(2 * m * n * k)
         _ = defaultThreadCount
         cblas_sgemm(
             CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b,
@@ -61,5 +62,22 @@ public enum BLAS {
     public static var coreName: String {
         guard let name = openblas_get_corename() else { return "unknown" }
         return String(cString: name)
+    }
+}
+
+/// Counts the floating-point operations of the ``BLAS/sgemm(_:_:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` calls made
+/// by the task that runs ``count(_:)`` (not by worker threads it starts, e.g. attention's per-head products): tests
+/// use it to prove that a frozen weight costs no weight-gradient product, without timing anything.
+public final class FlopCounter: @unchecked Sendable {
+    @TaskLocal static var current: FlopCounter?
+    public private(set) var flops = 0
+
+    func add(_ n: Int) { flops += n }
+
+    /// Runs `body` and returns its result and the GEMM FLOPs it issued from this task.
+    public static func count<R>(_ body: () throws -> R) rethrows -> (result: R, flops: Int) {
+        let counter = FlopCounter()
+        let r = try $current.withValue(counter) { try body() }
+        return (r, counter.flops)
     }
 }

@@ -94,3 +94,79 @@ extension Tensor {
         return out
     }
 }
+
+extension Tensor {
+    /// The sum over dimension `axis` (negative counts from the end): `[..., D, ...]` → `[..., ...]`, or
+    /// `[..., 1, ...]` when `keepingDimension`.
+    public func sum(axis: Int, keepingDimension: Bool = false) -> Tensor {
+        let ax = axis < 0 ? axis + rank : axis
+        precondition(ax >= 0 && ax < rank, "sum(axis: \(axis)) of \(shape)")
+        let outer = shape[..<ax].reduce(1, *)
+        let d = shape[ax]
+        let inner = shape[(ax + 1)...].reduce(1, *)
+        var newShape = shape
+        if keepingDimension { newShape[ax] = 1 } else { newShape.remove(at: ax) }
+        let out = Tensor(zeros: newShape)
+        let (x, y) = (pointer, out.pointer)
+        for o in 0..<outer {
+            for k in 0..<d {
+                let src = x + (o * d + k) * inner
+                let dst = y + o * inner
+                for j in 0..<inner { dst[j] += src[j] }
+            }
+        }
+        out.record(parents: [self]) { out in
+            let g = out.grad!.pointer
+            let dx = self.gradPointer()
+            for o in 0..<outer {
+                for k in 0..<d {
+                    let dst = dx + (o * d + k) * inner
+                    let src = g + o * inner
+                    for j in 0..<inner { dst[j] += src[j] }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The mean over dimension `axis`; see ``sum(axis:keepingDimension:)``.
+    public func mean(axis: Int, keepingDimension: Bool = false) -> Tensor {
+        let ax = axis < 0 ? axis + rank : axis
+        precondition(ax >= 0 && ax < rank, "mean(axis: \(axis)) of \(shape)")
+        return sum(axis: ax, keepingDimension: keepingDimension).scaled(by: 1 / Float(Swift.max(shape[ax], 1)))
+    }
+
+    /// The maximum over dimension `axis`; the gradient goes to the first maximal element of each slice.
+    public func maximum(axis: Int, keepingDimension: Bool = false) -> Tensor {
+        let ax = axis < 0 ? axis + rank : axis
+        precondition(ax >= 0 && ax < rank && shape[ax] > 0, "maximum(axis: \(axis)) of \(shape)")
+        let outer = shape[..<ax].reduce(1, *)
+        let d = shape[ax]
+        let inner = shape[(ax + 1)...].reduce(1, *)
+        var newShape = shape
+        if keepingDimension { newShape[ax] = 1 } else { newShape.remove(at: ax) }
+        let out = Tensor.empty(newShape)
+        var argmax = [Int](repeating: 0, count: outer * inner)
+        let (x, y) = (pointer, out.pointer)
+        for o in 0..<outer {
+            for j in 0..<inner {
+                var best = x[o * d * inner + j]
+                var at = 0
+                for k in 1..<d where x[(o * d + k) * inner + j] > best {
+                    best = x[(o * d + k) * inner + j]
+                    at = k
+                }
+                y[o * inner + j] = best
+                argmax[o * inner + j] = at
+            }
+        }
+        out.record(parents: [self]) { out in
+            let g = out.grad!.pointer
+            let dx = self.gradPointer()
+            for o in 0..<outer {
+                for j in 0..<inner { dx[(o * d + argmax[o * inner + j]) * inner + j] += g[o * inner + j] }
+            }
+        }
+        return out
+    }
+}

@@ -24,6 +24,8 @@ public struct Encoding: Sendable, Equatable {
         var sequence: Int8
         var special: Bool
         var attention: Bool
+        /// The pre-tokenizer piece (word) of its sequence the token came from, -1 for special tokens and padding.
+        var word: Int32 = -1
     }
 
     var items: [Item] = []
@@ -58,22 +60,28 @@ public struct Encoding: Sendable, Equatable {
     public var specialTokensMask: [Int] { items.map { $0.special ? 1 : 0 } }
     public var attentionMask: [Int] { items.map { $0.attention ? 1 : 0 } }
     public var sequenceIds: [Int?] { items.map { $0.sequence < 0 ? nil : Int($0.sequence) } }
+    /// HF `word_ids`: for each token, the index of the word it belongs to in its sequence — the pre-tokenizer
+    /// piece (or added token) it was made from, counted from 0 in each text of a pair — or nil for special tokens
+    /// and padding. The pieces of one word (`un`, `##believ`, `##able`) share it.
+    public var wordIds: [Int?] { items.map { $0.word < 0 ? nil : Int($0.word) } }
 
     /// Ids as 32-bit integers (the width token shards store).
     public var ids32: [Int32] { items.map(\.id) }
 
     @inline(__always)
-    mutating func append(id: Int, offset: Offset, typeId: Int, special: Bool, sequence: Int?) {
+    mutating func append(id: Int, offset: Offset, typeId: Int, special: Bool, sequence: Int?, word: Int32 = -1) {
         items.append(
             Item(
                 id: Int32(id), typeId: Int32(typeId), start: Int32(offset.start), end: Int32(offset.end),
-                sequence: Int8(sequence ?? -1), special: special, attention: true))
+                sequence: Int8(sequence ?? -1), special: special, attention: true, word: word))
     }
 
     @inline(__always)
-    mutating func append(id: Int32, start: Int32, end: Int32, typeId: Int32, sequence: Int8) {
+    mutating func append(id: Int32, start: Int32, end: Int32, typeId: Int32, sequence: Int8, word: Int32) {
         items.append(
-            Item(id: id, typeId: typeId, start: start, end: end, sequence: sequence, special: false, attention: true))
+            Item(
+                id: id, typeId: typeId, start: start, end: end, sequence: sequence, special: false, attention: true,
+                word: word))
     }
 
     mutating func append(contentsOf other: Encoding) {

@@ -172,18 +172,20 @@ public struct Tokenizer: Sendable {
         let n = ws.scalars.count
         let parts =
             rawMatcher.isEmpty ? [(nil, 0..<n)] : ws.scalars.withUnsafeBufferPointer { rawMatcher.split($0, 0..<n) }
+        var word: Int32 = 0  // the next word index: one per pre-tokenizer piece or added token, as HF's word_ids
         for (id, range) in parts {
             if let id {
                 encoding.append(
                     id: id, offset: .init(range.lowerBound, range.upperBound), typeId: typeId, special: false,
-                    sequence: sequenceId)
+                    sequence: sequenceId, word: word)
+                word += 1
                 continue
             }
             ws.pre.reset(from: ws.scalars, range: range)
             normalizer?.normalize(&ws.pre.text)
             if normalizedMatcher.isEmpty {
                 ws.pre.resetPieces(first: range.lowerBound == 0)
-                tokenizePieces(ws, typeId: typeId, sequenceId: sequenceId, into: &encoding)
+                tokenizePieces(ws, typeId: typeId, sequenceId: sequenceId, word: &word, into: &encoding)
             } else {
                 let normalized = ws.pre.text
                 let sub = normalized.scalars.withUnsafeBufferPointer { normalizedMatcher.split($0, 0..<$0.count) }
@@ -191,13 +193,15 @@ public struct Tokenizer: Sendable {
                     if let sid {
                         let (st, en) = normalized.originalRange(r)
                         encoding.append(
-                            id: sid, offset: .init(st, en), typeId: typeId, special: false, sequence: sequenceId)
+                            id: sid, offset: .init(st, en), typeId: typeId, special: false, sequence: sequenceId,
+                            word: word)
+                        word += 1
                     } else {
                         ws.pre.text.scalars = Array(normalized.scalars[r])
                         ws.pre.text.starts = Array(normalized.starts[r])
                         ws.pre.text.ends = Array(normalized.ends[r])
                         ws.pre.resetPieces(first: range.lowerBound == 0 && r.lowerBound == 0)
-                        tokenizePieces(ws, typeId: typeId, sequenceId: sequenceId, into: &encoding)
+                        tokenizePieces(ws, typeId: typeId, sequenceId: sequenceId, word: &word, into: &encoding)
                     }
                 }
             }
@@ -206,23 +210,32 @@ public struct Tokenizer: Sendable {
     }
 
     /// Pre-tokenizes `ws.pre` and runs the model over its pieces.
-    private func tokenizePieces(_ ws: Workspace, typeId: Int, sequenceId: Int, into encoding: inout Encoding) {
+    private func tokenizePieces(
+        _ ws: Workspace, typeId: Int, sequenceId: Int, word: inout Int32, into encoding: inout Encoding
+    ) {
         preTokenizer?.preTokenize(&ws.pre)
         ws.tokens.removeAll(keepingCapacity: true)
+        ws.tokenWords.removeAll(keepingCapacity: true)
         ws.pre.text.scalars.withUnsafeBufferPointer { t in
-            for piece in ws.pre.pieces { model.tokenize(t, piece, into: &ws.tokens, cache: &ws.cache) }
+            for piece in ws.pre.pieces {
+                model.tokenize(t, piece, into: &ws.tokens, cache: &ws.cache)
+                while ws.tokenWords.count < ws.tokens.count { ws.tokenWords.append(word) }
+                word += 1
+            }
         }
         let tid = Int32(typeId), seq = Int8(sequenceId)
         ws.pre.text.starts.withUnsafeBufferPointer { starts in
             ws.pre.text.ends.withUnsafeBufferPointer { ends in
-                for tok in ws.tokens {
+                for (k, tok) in ws.tokens.enumerated() {
+                    let w = ws.tokenWords[k]
                     if tok.end > tok.start {
                         encoding.append(
                             id: tok.id, start: starts[Int(tok.start)], end: ends[Int(tok.end) - 1], typeId: tid,
-                            sequence: seq)
+                            sequence: seq, word: w)
                     } else {
                         let (st, en) = ws.pre.text.originalRange(Int(tok.start)..<Int(tok.end))
-                        encoding.append(id: tok.id, start: Int32(st), end: Int32(en), typeId: tid, sequence: seq)
+                        encoding.append(
+                            id: tok.id, start: Int32(st), end: Int32(en), typeId: tid, sequence: seq, word: w)
                     }
                 }
             }
@@ -291,6 +304,8 @@ final class Workspace {
     var scalars: [UInt32] = []
     var pre = PreTokenizedString(NormalizedString())
     var tokens: [ModelToken] = []
+    /// The word index of each of `tokens`.
+    var tokenWords: [Int32] = []
     var cache = WordCache()
 }
 

@@ -42,6 +42,50 @@ import Testing
         #expect(size == 48 + 11 * width + tables)
     }
 
+    @Test(arguments: [
+        [.specialTokensMask, .wordIds], [.specialTokensMask], [.wordIds, .classLabels, .pairs],
+    ] as [TokenShard.Contents])
+    func versionTwoCarriesTheMaskAndWordIds(contents: TokenShard.Contents) throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/v2.tokshard"
+        let writer = try TokenShardWriter(path: path, tokenWidth: 2, contents: contents)
+        let masks = Self.sequences.map { s in s.indices.map { UInt8($0 == 0 || $0 == s.count - 1 ? 1 : 0) } }
+        let words = Self.sequences.map { s in s.indices.map { $0 == 0 || $0 == s.count - 1 ? -1 : Int32(($0 - 1) / 2) } }
+        for (i, tokens) in Self.sequences.enumerated() {
+            try writer.append(
+                tokens, classLabel: Int32(i), firstSegmentLength: tokens.count / 2, specialMask: masks[i],
+                wordIds: words[i])
+        }
+        try writer.finish()
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(bytes[8] == 2)
+        let reader = try TokenShardReader(path: path)
+        #expect((0..<4).map(reader.tokens(at:)) == Self.sequences)
+        #expect((0..<4).map(reader.specialTokensMask(at:)) == (contents.contains(.specialTokensMask) ? masks : [nil, nil, nil, nil]))
+        #expect((0..<4).map(reader.wordIds(at:)) == (contents.contains(.wordIds) ? words : [nil, nil, nil, nil]))
+        if contents.contains(.classLabels) { #expect((0..<4).map(reader.classLabel(at:)) == [0, 1, 2, 3]) }
+        if contents.contains(.pairs) { #expect((0..<4).map(reader.firstSegmentLength(at:)) == [1, 0, 3, 1]) }
+        // 11 tokens: mask 11 bytes padded to 12, word ids 44 bytes.
+        let perToken = (contents.contains(.specialTokensMask) ? 12 : 0) + (contents.contains(.wordIds) ? 44 : 0)
+        let perSequence = (contents.contains(.classLabels) ? 16 : 0) + (contents.contains(.pairs) ? 16 : 0)
+        #expect(bytes.count == 48 + 22 + 40 + perSequence + perToken)
+        #expect(throws: DatasetError.self) { try writer.append([1, 2], specialMask: [1]) }
+    }
+
+    @Test func versionOneFilesStayVersionOneAndCannotClaimPerTokenTables() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/v1.tokshard"
+        let writer = try TokenShardWriter(path: path, tokenWidth: 2, contents: .classLabels)
+        try writer.append([1, 2, 3], classLabel: 0)
+        try writer.finish()
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(bytes[8] == 1)
+        bytes[16] = 1 | 8  // a version 1 header claiming a special-tokens mask
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: DatasetError.self) { try TokenShardReader(path: path) }
+        #expect(error?.message.contains("not valid in a version 1 shard") == true)
+    }
+
     @Test func emptyShard() throws {
         let dir = try TemporaryDirectory()
         let writer = try TokenShardWriter(path: dir.path + "/e.tokshard", tokenWidth: 2)
@@ -79,7 +123,7 @@ import Testing
             case .truncated: d.removeLast()
             case .extended: d.append(0)
             case .magic: d[0] = UInt8(ascii: "X")
-            case .version: d[8] = 2
+            case .version: d[8] = 3
             case .width: d[12] = 3
             case .starts: d[48 + 6 * 2 + 8] = 9  // the second sequence's start
             case .short: d = Array(d.prefix(20))
@@ -90,7 +134,7 @@ import Testing
             switch self {
             case .truncated, .extended: return "header implies"
             case .magic, .short: return "bad magic"
-            case .version: return "version 2"
+            case .version: return "version 3"
             case .width: return "corrupt header"
             case .starts: return "out of order"
             }

@@ -48,7 +48,7 @@ import Tokenizers
             for (name, rows) in [("train", split.train), ("validation", split.validation), ("test", split.test)] {
                 let shard = try outcome.shard(input, name)
                 #expect(shard.count == rows.count, "\(input)/\(name)")
-                #expect(shard.contents == [.classLabels])
+                #expect(shard.contents == [.classLabels, .specialTokensMask, .wordIds])
                 #expect(index["inputs", input, "splits", name, "sequences"] == .int(rows.count))
                 let texts = rows.map { records[$0].text }
                 let expected = try await Fixture.ids(tokenizer, texts)
@@ -308,7 +308,7 @@ import Tokenizers
         for (name, rows) in [("train", split.train), ("validation", split.validation)] {
             let stream = try await Fixture.ids(tokenizer, rows.map { documents[$0].text }).flatMap { $0 }
             let shard = try outcome.shard("emma", name)
-            #expect(shard.contents == [])
+            #expect(shard.contents == [.specialTokensMask, .wordIds])
             #expect(shard.allTokens.flatMap { $0 } == stream, "\(name)")
             #expect((0..<shard.count).dropLast().allSatisfy { shard.length(at: $0) == 64 })
             #expect(shard.count == (stream.count + 63) / 64)
@@ -381,7 +381,7 @@ import Tokenizers
         #expect(index["inputs", "score", "labels"] == ["kind": "number"])
         let scores = try Fixture.records(raw + "/tasks/sentiment.jsonl", label: "score")
         let scoreShard = try outcome.shard("score", "train")
-        #expect(scoreShard.contents == [.numericLabels] && scoreShard.count == scores.count)
+        #expect(scoreShard.contents == [.numericLabels, .specialTokensMask, .wordIds] && scoreShard.count == scores.count)
         for (i, record) in scores.enumerated() {
             guard case .number(let x) = record.label else { Issue.record("not a number"); continue }
             #expect(scoreShard.numericLabel(at: i) == Float(x))
@@ -402,7 +402,7 @@ import Tokenizers
         }
         // TSV strings read as numbers on request.
         let tweets = try outcome.shard("tweets", "train")
-        #expect(tweets.contents == [.numericLabels] && tweets.count == 39)
+        #expect(tweets.contents == [.numericLabels, .specialTokensMask, .wordIds] && tweets.count == 39)
         #expect(tweets.numericLabel(at: 0) == Float(2.726315789))
         // The id column, in shard order.
         #expect(index["inputs", "tweets", "splits", "train", "ids"] == "tokens/tweets/train.ids.json")
@@ -441,7 +441,7 @@ import Tokenizers
         #expect(outcome.record.status == .succeeded, "\(outcome.stage.error ?? "")")
         #expect(try outcome.index()["inputs", "pairs", "pairs"] == true)
         let shard = try outcome.shard("pairs", "train")
-        #expect(shard.contents == [.classLabels, .pairs] && shard.count == 40)
+        #expect(shard.contents == [.classLabels, .pairs, .specialTokensMask, .wordIds] && shard.count == 40)
         let tokenizer = try await Fixture.loadMinilm(maxLength: 24)
         let n = min(questions.count, messages.count)
         let encodings = try await Fixture.encodings(

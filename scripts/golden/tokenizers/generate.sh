@@ -24,3 +24,4 @@ BENCH="$(swift build -c release --package-path "$PKG" --show-bin-path)/tokenizer
 
 # One rayon thread: HF's Unigram trainer is less nondeterministic that way (its results may still vary).
 RAYON_NUM_THREADS=1 "$VENV/bin/python" "$ROOT/scripts/golden/tokenizers/generate.py" "$MINILM" "$BENCH"
+"$VENV/bin/python" "$ROOT/scripts/golden/tokenizers/word_ids.py"

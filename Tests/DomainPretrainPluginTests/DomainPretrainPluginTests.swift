@@ -1,0 +1,77 @@
+import Foundation
+import Models
+import StageKit
+import Testing
+
+/// The real `finetuned-stage-domain-pretrain` executable on a tiny BERT: killed with SIGKILL mid-run and re-run,
+/// it resumes from its last checkpoint and ends with weights bitwise equal to an uninterrupted run (one thread,
+/// same seed); inputs it must refuse are refused with their location.
+@Suite(.serialized) struct DomainPretrainPluginTests {
+    let params: StageKit.JSONValue = [
+        "corpus": "corpus", "steps": 30, "head_warmup_steps": 4, "batch_size": 4, "accumulate": 2,
+        "eval_every": 10, "eval_rows": 8, "checkpoint_every": 3, "lr": 1e-3, "whole_word": true,
+    ]
+
+    @Test func aKilledRunResumesAndEndsBitwiseEqual() async throws {
+        let ws = try DomainPretrainWorkspace()
+        let straight = try await ws.run(try ws.request("straight", params: params))
+        #expect(straight.status == 0, "\(straight.events.suffix(3))")
+
+        let first = try await ws.run(try ws.request("killed", params: params), killAfterCheckpoint: 9)
+        #expect(first.reason == .uncaughtSignal && first.status == SIGKILL)
+        let killedAt = try #require(first.killedAfterCheckpoint)
+        #expect(!FileManager.default.fileExists(atPath: ws.root + "/killed/output/model.safetensors"))
+        let second = try await ws.run(try ws.request("killed", params: params))
+        #expect(second.status == 0, "\(second.events.suffix(3))")
+        let resumed = second.events.compactMap { e -> String? in
+            if case .log(_, let m) = e, m.hasPrefix("resuming from the checkpoint at step") { return m } else { return nil }
+        }
+        #expect(resumed.count == 1)
+        let step = resumed.first.flatMap { Int($0.split(separator: " ").last ?? "") } ?? -1
+        #expect(step >= killedAt && step < 34, "resumed at \(step), killed after checkpoint \(killedAt)")
+
+        let a = try Data(contentsOf: URL(fileURLWithPath: ws.root + "/straight/output/model.safetensors"))
+        let b = try Data(contentsOf: URL(fileURLWithPath: ws.root + "/killed/output/model.safetensors"))
+        #expect(a == b, "the resumed run's weights differ from the uninterrupted run's")
+        let curveA = try String(contentsOfFile: ws.root + "/straight/output/curve.jsonl", encoding: .utf8)
+        let curveB = try String(contentsOfFile: ws.root + "/killed/output/curve.jsonl", encoding: .utf8)
+        #expect(curveA == curveB)
+
+        // The artifact: HF names with the created head under cls.predictions, the tokenizer, the metrics.
+        let model = try SafeTensorsFile(path: ws.root + "/straight/output/model.safetensors")
+        #expect(model.entries["cls.predictions.transform.dense.weight"] != nil)
+        #expect(model.entries["cls.predictions.bias"]?.shape == [30522])
+        #expect(model.entries["bert.encoder.layer.1.output.LayerNorm.weight"] != nil)
+        let config = try String(contentsOfFile: ws.root + "/straight/output/config.json", encoding: .utf8)
+        #expect(config.contains("BertForMaskedLM"))
+        #expect(FileManager.default.contentsEqual(
+            atPath: ws.root + "/straight/output/tokenizer.json", andPath: DomainPretrainWorkspace.tokenizer))
+        let metrics = try JSONDecoder().decode(
+            StageKit.JSONValue.self,
+            from: Data(contentsOf: URL(fileURLWithPath: ws.root + "/straight/output/metrics.json")))
+        #expect(metrics["steps"]?.intValue == 30 && metrics["total_steps"]?.intValue == 34)
+        #expect(metrics["created_head"]?.boolValue == true)
+        let before = try #require(metrics["perplexity"]?["before"]?.doubleValue)
+        let after = try #require(metrics["perplexity"]?["after"]?.doubleValue)
+        #expect(before.isFinite && after.isFinite && before > 1)
+        #expect(curveA.split(separator: "\n").count == 34)
+    }
+
+    @Test func aForeignTokenizerIsRejected() async throws {
+        let ws = try DomainPretrainWorkspace(tokenizerDigest: String(repeating: "ab", count: 32))
+        let outcome = try await ws.run(try ws.request("r", params: params))
+        #expect(outcome.status == 1)
+        let message = outcome.events.compactMap { e -> String? in if case .error(let m) = e { m } else { nil } }.first
+        #expect(message?.contains(ws.artifact + "/index.json: error: the shards were tokenized with tokenizer") == true)
+    }
+
+    @Test func aTokenBeyondTheVocabularyIsRejectedWithItsRow() async throws {
+        let ws = try DomainPretrainWorkspace(badValidationID: 40000)
+        let outcome = try await ws.run(try ws.request("r", params: params))
+        #expect(outcome.status == 1)
+        let message = outcome.events.compactMap { e -> String? in if case .error(let m) = e { m } else { nil } }.first
+        #expect(
+            message == ws.artifact + "/tokens/corpus/validation.bin, row 3: error: token 5 has id 40000; the model's "
+                + "vocabulary has 30522 ids (hint: tokenize with the model's tokenizer)")
+    }
+}
