@@ -53,7 +53,8 @@ struct SmallGGUF {
         // Tensor a: F32 [4, 2] (8 floats) at 0; tensor b: F32 [8] at 32 (after padding to 32).
         at["t0"] = w.count; w.string("a")
         at["t0.rank"] = w.count; w.u32(2)
-        at["t0.dim0"] = w.count; w.u64(4); w.u64(2)
+        at["t0.dim0"] = w.count; w.u64(4)
+        at["t0.dim1"] = w.count; w.u64(2)
         at["t0.type"] = w.count; w.u32(0)
         at["t0.offset"] = w.count; w.u64(0)
         at["t1"] = w.count; w.string("b")
@@ -61,7 +62,7 @@ struct SmallGGUF {
         at["t1.dim0"] = w.count; w.u64(8)
         at["t1.type"] = w.count; w.u32(0)
         at["t1.offset"] = w.count; w.u64(32)
-        w.pad(to: Int(alignment ?? 32))
+        w.pad(to: alignment.map { $0 > 0 && $0 & ($0 - 1) == 0 ? Int($0) : 32 } ?? 32)
         at["data"] = w.count
         for i in 0..<16 { w.u32(Float(i).bitPattern) }
     }
