@@ -12,7 +12,7 @@ Tests/ModelsTests/Fixtures/gguf/
   smollm2-tokenizer.jsonl
                          token ids of every golden line (Tests/TokenizersTests/Fixtures/golden-lines.jsonl) from HF
                          tokenizers with the model's tokenizer, and transformers' apply_chat_template on a few
-                         conversations
+                         conversations; where transformers' own GGUF tokenizer (GPT-2 split) differs, its ids too
 """
 import argparse
 import json
@@ -162,9 +162,12 @@ def write_smollm(out, gguf_path, root):
     stock_differs = 0
     for i, line in enumerate(lines):
         e = hf.encode(line["text"], add_special_tokens=True)
-        if tok(line["text"])["input_ids"] != e.ids:
+        row = {"i": i, "ids": " ".join(map(str, e.ids)), "decoded": hf.decode(e.ids, skip_special_tokens=False)}
+        stock = tok(line["text"])["input_ids"]
+        if stock != e.ids:
             stock_differs += 1
-        rows_out.append({"i": i, "ids": " ".join(map(str, e.ids)), "decoded": hf.decode(e.ids, skip_special_tokens=False)})
+            row["stock_ids"] = " ".join(map(str, stock))
+        rows_out.append(row)
     conversations = [
         [{"role": "user", "content": "What is the capital of France?"}],
         [{"role": "system", "content": "You classify e-mails."}, {"role": "user", "content": "Win a prize now!!!"}],
