@@ -125,3 +125,78 @@ import Testing
         #expect(try back.encode(text).ids.first == 1)
     }
 }
+
+/// Tokenizer metadata that lies or is out of scope: each a located error naming the key.
+@Suite struct GGUFTokenizerMetadataTests {
+    enum Meta { case string(String), strings([String]), ints([Int32]), u32(UInt32), bool(Bool) }
+
+    /// A GGUF with only the given metadata (no tensors); returns it with each key's offset.
+    static func file(_ entries: [(String, Meta)]) throws -> (GGUFFile, [String: Int]) {
+        var w = GGUFWriterBytes()
+        w.bytes.append(contentsOf: Array("GGUF".utf8))
+        w.u32(3); w.u64(0); w.u64(UInt64(entries.count))
+        var at: [String: Int] = [:]
+        for (key, value) in entries {
+            at[key] = w.count
+            w.string(key)
+            switch value {
+            case .string(let s): w.u32(8); w.string(s)
+            case .strings(let a): w.u32(9); w.u32(8); w.u64(UInt64(a.count)); for s in a { w.string(s) }
+            case .ints(let a): w.u32(9); w.u32(5); w.u64(UInt64(a.count)); for v in a { w.u32(UInt32(bitPattern: v)) }
+            case .u32(let v): w.u32(4); w.u32(v)
+            case .bool(let b): w.u32(7); w.u8(b ? 1 : 0)
+            }
+        }
+        return (try GGUFFile(bytes: w.bytes, path: "tok.gguf"), at)
+    }
+
+    static let valid: [(String, Meta)] = [
+        ("tokenizer.ggml.model", .string("gpt2")), ("tokenizer.ggml.pre", .string("smollm")),
+        ("tokenizer.ggml.tokens", .strings(["<|end|>", "a", "b", "ab", "Ġ", "1", "2"])),
+        ("tokenizer.ggml.token_type", .ints([3, 1, 1, 1, 1, 1, 1])),
+        ("tokenizer.ggml.merges", .strings(["a b"])), ("tokenizer.ggml.eos_token_id", .u32(0)),
+    ]
+
+    static func replacing(_ key: String, _ value: Meta) -> [(String, Meta)] {
+        valid.map { $0.0 == key ? (key, value) : $0 }
+    }
+
+    @Test func aSmallVocabularyWorks() throws {
+        let tok = try GGUFTokenizer(gguf: try Self.file(Self.valid).0).tokenizer()
+        #expect(try tok.encode("ab 12<|end|>").ids == [3, 4, 5, 6, 0])
+    }
+
+    @Test(arguments: [
+        ("tokenizer.ggml.model", Meta.string("llama"), GGUFError.Code.unsupported, "tokenizer model 'llama' is not supported"),
+        ("tokenizer.ggml.pre", .string("qwen2"), .unsupported, "pre-tokenizer 'qwen2' is not supported"),
+        ("tokenizer.ggml.tokens", .strings([]), .malformed, "no tokens"),
+        ("tokenizer.ggml.tokens", .ints([1, 2]), .missing, "expected an array of strings"),
+        ("tokenizer.ggml.token_type", .ints([3, 1]), .malformed, "2 token types for 7 tokens"),
+        ("tokenizer.ggml.merges", .strings(["a b", "ab"]), .malformed, "merge 1 \"ab\" is not two tokens"),
+        ("tokenizer.ggml.merges", .strings(["a  b"]), .malformed, "is not two tokens"),
+        ("tokenizer.ggml.eos_token_id", .u32(7), .malformed, "token id 7 outside the 7 tokens"),
+    ] as [(String, Meta, GGUFError.Code, String)])
+    func rejects(_ c: (String, Meta, GGUFError.Code, String)) throws {
+        let (file, at) = try Self.file(Self.replacing(c.0, c.1))
+        let e = try #require(throws: GGUFError.self) { try GGUFTokenizer(gguf: file) }
+        #expect(e.code == c.2, "\(e)")
+        #expect(e.offset == at[c.0], "\(e)")
+        #expect(e.message.contains(c.3), "\(e)")
+    }
+
+    @Test func aMergeOfUnknownTokensIsATokenizerError() throws {
+        let (file, _) = try Self.file(Self.replacing("tokenizer.ggml.merges", .strings(["a c"])))
+        let spec = try GGUFTokenizer(gguf: file)
+        let e = try #require(throws: TokenizerError.self) { try spec.tokenizer() }
+        #expect(e.message.contains("token \"c\" is not in the vocab"), "\(e)")
+    }
+
+    @Test func addBosNeedsABosToken() throws {
+        let (file, at) = try Self.file(Self.valid + [("tokenizer.ggml.add_bos_token", .bool(true))])
+        let e = try #require(throws: GGUFError.self) { try GGUFTokenizer(gguf: file) }
+        #expect(e.offset == at["tokenizer.ggml.add_bos_token"] && e.message.contains("no bos_token_id"))
+        let (ok, _) = try Self.file(
+            Self.valid + [("tokenizer.ggml.add_bos_token", .bool(true)), ("tokenizer.ggml.bos_token_id", .u32(0))])
+        #expect(try GGUFTokenizer(gguf: ok).tokenizer().encode("ab").ids == [0, 3])
+    }
+}
