@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["Tensor"]),
         .target(name: "Models", dependencies: ["Tensor", "NN", "Tokenizers"]),
         .executableTarget(name: "tensor-bench", dependencies: ["Tensor", "NN", "Models"], path: "Benchmarks/TensorBench"),
+        .executableTarget(name: "gguf-inspect", dependencies: ["Models"], path: "Tools/GGUFInspect"),
 
         // MARK: Data
         .target(name: "Datasets"),

@@ -12,7 +12,9 @@ Tests/ModelsTests/Fixtures/gguf/
   smollm2-tokenizer.jsonl
                          token ids of every golden line (Tests/TokenizersTests/Fixtures/golden-lines.jsonl) from HF
                          tokenizers with the model's tokenizer, and transformers' apply_chat_template on a few
-                         conversations; where transformers' own GGUF tokenizer (GPT-2 split) differs, its ids too
+                         conversations; where transformers' own GGUF tokenizer (GPT-2 split) differs, its ids too.
+                         With --inspect, the tokenizer.json our gguf-inspect writes is loaded by HF tokenizers and
+                         must encode every line identically (the script fails otherwise).
 """
 import argparse
 import json
@@ -103,7 +105,7 @@ def write_quants(out):
         f.write("\n")
 
 
-def write_smollm(out, gguf_path, root):
+def write_smollm(out, gguf_path, root, inspect):
     import collections
 
     import torch
@@ -180,9 +182,26 @@ def write_smollm(out, gguf_path, root):
             text = tok.apply_chat_template(conv, tokenize=False, add_generation_prompt=gen)
             chats.append({"messages": conv, "add_generation_prompt": gen, "text": text,
                           "ids": " ".join(map(str, hf.encode(text).ids))})
+    # Our tokenizer.json (written by gguf-inspect from the same file) must load in HF tokenizers and encode every
+    # line as the reference does.
+    ours_checked = None
+    if inspect:
+        import subprocess
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            written = os.path.join(tmp, "tokenizer.json")
+            subprocess.run([inspect, gguf_path, "--tokenizer-json", written], check=True, stdout=subprocess.DEVNULL)
+            ours = Tokenizer.from_file(written)
+        for line, row in zip(lines, rows_out):
+            got = " ".join(map(str, ours.encode(line["text"]).ids))
+            if got != row["ids"]:
+                raise SystemExit(f"our tokenizer.json encodes line {row['i']} as {got}, HF as {row['ids']}")
+        ours_checked = len(rows_out)
+        print(f"smollm2: our tokenizer.json, loaded by HF tokenizers, encodes all {ours_checked} lines identically")
     with open(os.path.join(out, "smollm2-tokenizer.jsonl"), "w", encoding="utf-8") as f:
         f.write(json.dumps({**HEADER, "tokenizers": __import__("tokenizers").__version__,
                             "transformers_stock_pretokenizer_differs_on": stock_differs,
+                            "our_tokenizer_json_checked_by_hf_on": ours_checked,
                             "chats": chats}, ensure_ascii=False) + "\n")
         for row in rows_out:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -193,13 +212,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--assets", required=True)
+    ap.add_argument("--inspect", help="the gguf-inspect executable (checks our tokenizer.json in HF tokenizers)")
     a = ap.parse_args()
     out = os.path.join(a.root, "Tests/ModelsTests/Fixtures/gguf")
     os.makedirs(out, exist_ok=True)
     write_quants(out)
     gguf_path = os.path.join(a.assets, MODEL, GGUF_NAME)
     if os.path.isfile(gguf_path):
-        write_smollm(out, gguf_path, a.root)
+        write_smollm(out, gguf_path, a.root, a.inspect)
     else:
         print(f"{gguf_path} missing (run scripts/fetch-assets): SmolLM2 references not written")
 
