@@ -9,6 +9,9 @@ Tests/ModelsTests/Fixtures/gguf/
   smollm2-reference.json from assets/SmolLM2-135M-Instruct/*.gguf: the header counts and types, gguf-py's
                          dequantized embedding rows, transformers' (gguf_file=, float32) config and sampled rows of
                          layer 0/29 projections under their HF names (checks the Q/K row un-permutation)
+  smollm2-logits.safetensors
+                         transformers' float32 logits (gguf_file=) on 5 prompts: ids, every 16th vocabulary logit
+                         at each position, the full last-position logits
   smollm2-tokenizer.jsonl
                          token ids of every golden line (Tests/TokenizersTests/Fixtures/golden-lines.jsonl) from HF
                          tokenizers with the model's tokenizer, and transformers' apply_chat_template on a few
@@ -120,6 +123,13 @@ def write_smollm(out, gguf_path, root, inspect):
            "embedding_type": embd.tensor_type.name,
            "embedding_rows": {str(i): floats(full[i]) for i in ids}}
 
+    global _smollm_tokenizer_json
+    from tokenizers import Tokenizer, pre_tokenizers
+    _t = AutoTokenizer.from_pretrained(os.path.dirname(gguf_path), gguf_file=GGUF_NAME)
+    _hf = Tokenizer.from_str(_t.backend_tokenizer.to_str())
+    _hf.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True),
+                                                 pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
+    _smollm_tokenizer_json = _hf.to_str()
     model = AutoModelForCausalLM.from_pretrained(os.path.dirname(gguf_path), gguf_file=GGUF_NAME,
                                                  dtype=torch.float32)
     c = model.config
@@ -144,6 +154,7 @@ def write_smollm(out, gguf_path, root, inspect):
                                  "sums": [float(np.float64(w[i]).sum()) for i in rows]}
     samples["model.norm.weight"] = {"values": floats(sd["model.norm.weight"].numpy()[:16])}
     ref["hf_samples"] = samples
+    write_logits(out, model)
     with open(os.path.join(out, "smollm2-reference.json"), "w") as f:
         json.dump(ref, f, indent=0)
         f.write("\n")
@@ -206,6 +217,39 @@ def write_smollm(out, gguf_path, root, inspect):
         for row in rows_out:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"smollm2: {len(rows_out)} lines; transformers' stock pre-tokenizer differs on {stock_differs}")
+
+
+PROMPTS = [
+    "The capital of France is",
+    "def fibonacci(n):\n    ",
+    "<|im_start|>user\nWhat is 12 + 30?<|im_end|>\n<|im_start|>assistant\n",
+    "Jane Austen wrote Pride and Prejudice in 1813. It is a novel about",
+    "Spam or ham? 'WINNER!! You have won a £1000 prize, call now' Answer:",
+]
+
+
+def write_logits(out, model):
+    """transformers' float32 forward pass on PROMPTS: for each, the ids, every 16th vocabulary logit at every
+    position and the full logits of the last position (smollm2-logits.safetensors)."""
+    import torch
+    from safetensors.torch import save_file
+    from tokenizers import Tokenizer, pre_tokenizers
+    tok = Tokenizer.from_str(_smollm_tokenizer_json)
+    tensors = {}
+    model.eval()
+    for i, prompt in enumerate(PROMPTS):
+        ids = tok.encode(prompt).ids
+        with torch.no_grad():
+            logits = model(torch.tensor([ids])).logits[0].float()  # [T, V]
+        tensors[f"p{i}.ids"] = torch.tensor(ids, dtype=torch.int64)
+        tensors[f"p{i}.logits_every16"] = logits[:, ::16].contiguous()
+        tensors[f"p{i}.last"] = logits[-1].contiguous()
+    save_file(tensors, os.path.join(out, "smollm2-logits.safetensors"),
+              metadata={"generated_by": "scripts/golden/gguf/generate.sh, do not edit",
+                        "prompts": json.dumps(PROMPTS), "reference": "transformers gguf_file= float32"})
+
+
+_smollm_tokenizer_json = None
 
 
 def main():
