@@ -26,6 +26,15 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
         case maxPositionEmbeddings = "max_position_embeddings", rmsNormEps = "rms_norm_eps", ropeTheta = "rope_theta"
         case tieWordEmbeddings = "tie_word_embeddings", bosTokenId = "bos_token_id", eosTokenId = "eos_token_id"
         case padTokenId = "pad_token_id"
+        // Read to refuse what LlamaModel does not implement, and written for transformers.
+        case ropeParameters = "rope_parameters", ropeScaling = "rope_scaling", attentionBias = "attention_bias"
+        case mlpBias = "mlp_bias", hiddenAct = "hidden_act", modelType = "model_type", architectures
+    }
+
+    struct RopeParameters: Codable {
+        var ropeTheta: Float?
+        var ropeType: String?
+        enum CodingKeys: String, CodingKey { case ropeTheta = "rope_theta", ropeType = "rope_type" }
     }
 
     public init() {}
@@ -46,6 +55,23 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
         maxPositionEmbeddings = try get(.maxPositionEmbeddings, maxPositionEmbeddings)
         rmsNormEps = try get(.rmsNormEps, rmsNormEps)
         ropeTheta = try get(.ropeTheta, ropeTheta)
+        // transformers 5 writes rope_theta inside rope_parameters.
+        if let rope = try c.decodeIfPresent(RopeParameters.self, forKey: .ropeParameters) {
+            if let t = rope.ropeType, t != "default" {
+                throw ModelError(.invalidConfig, "rope_parameters.rope_type '\(t)' is not supported (only 'default')")
+            }
+            ropeTheta = rope.ropeTheta ?? ropeTheta
+        }
+        if c.contains(.ropeScaling), try !c.decodeNil(forKey: .ropeScaling) {
+            throw ModelError(.invalidConfig, "rope_scaling is not supported")
+        }
+        if try get(.attentionBias, false) || get(.mlpBias, false) {
+            throw ModelError(.invalidConfig, "attention_bias / mlp_bias are not supported")
+        }
+        let act = try get(.hiddenAct, "silu")
+        guard act == "silu" else { throw ModelError(.invalidConfig, "hidden_act '\(act)' is not supported (only silu)") }
+        let type = try get(.modelType, "llama")
+        guard type == "llama" else { throw ModelError(.invalidConfig, "model_type '\(type)' is not llama") }
         tieWordEmbeddings = try get(.tieWordEmbeddings, tieWordEmbeddings)
         bosTokenId = try c.decodeIfPresent(Int.self, forKey: .bosTokenId)
         eosTokenId = try c.decodeIfPresent(Int.self, forKey: .eosTokenId)
@@ -55,6 +81,32 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
 
     public init(contentsOf url: URL) throws {
         self = try decodeConfig(LlamaConfig.self, url)
+    }
+
+    /// Writes the HF `config.json` keys (with `model_type`, `architectures`, and `rope_theta` both at the top level
+    /// and in `rope_parameters`, so older and newer transformers read it).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(["LlamaForCausalLM"], forKey: .architectures)
+        try c.encode("llama", forKey: .modelType)
+        try c.encode(vocabSize, forKey: .vocabSize)
+        try c.encode(hiddenSize, forKey: .hiddenSize)
+        try c.encode(intermediateSize, forKey: .intermediateSize)
+        try c.encode(numHiddenLayers, forKey: .numHiddenLayers)
+        try c.encode(numAttentionHeads, forKey: .numAttentionHeads)
+        try c.encode(numKeyValueHeads, forKey: .numKeyValueHeads)
+        try c.encode(headDimension, forKey: .headDim)
+        try c.encode(maxPositionEmbeddings, forKey: .maxPositionEmbeddings)
+        try c.encode(rmsNormEps, forKey: .rmsNormEps)
+        try c.encode(ropeTheta, forKey: .ropeTheta)
+        try c.encode(RopeParameters(ropeTheta: ropeTheta, ropeType: "default"), forKey: .ropeParameters)
+        try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
+        try c.encode("silu", forKey: .hiddenAct)
+        try c.encode(false, forKey: .attentionBias)
+        try c.encode(false, forKey: .mlpBias)
+        try c.encodeIfPresent(bosTokenId, forKey: .bosTokenId)
+        try c.encodeIfPresent(eosTokenId, forKey: .eosTokenId)
+        try c.encodeIfPresent(padTokenId, forKey: .padTokenId)
     }
 
     /// The configuration a GGUF file of architecture `llama` states (the keys transformers' GGUF loader reads):

@@ -33,6 +33,30 @@ public final class LlamaModel: Module {
         try load(weights)
     }
 
+    /// Loads `config.json` and `model.safetensors` from an HF `LlamaForCausalLM` folder.
+    public convenience init(directory: URL) throws {
+        let config = try LlamaConfig(contentsOf: directory.appendingPathComponent("config.json"))
+        self.init(config: config)
+        let file = try SafeTensorsFile(path: directory.appendingPathComponent("model.safetensors").path)
+        try load(from: file)
+    }
+
+    /// Writes `config.json` and `model.safetensors` (float32, HF names; tied embeddings store no `lm_head`) into
+    /// `directory`, which transformers' `LlamaForCausalLM.from_pretrained` reads.
+    public func save(to directory: URL) throws {
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw ModelError(.io, "cannot create: \(error.localizedDescription)", path: directory.path)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let configURL = directory.appendingPathComponent("config.json")
+        do { try encoder.encode(config).write(to: configURL, options: .atomic) } catch {
+            throw ModelError(.io, "cannot write: \(error.localizedDescription)", path: configURL.path)
+        }
+        try SafeTensorsFile.write(
+            namedParameters, metadata: ["format": "pt"], to: directory.appendingPathComponent("model.safetensors").path)
+    }
+
     /// Copies `weights` (HF names) into the parameters; every parameter must be present with its shape.
     public func load(_ weights: [String: Tensor]) throws {
         for (name, p) in namedParameters {

@@ -74,3 +74,55 @@ import Testing
         }
     }
 }
+
+/// HF safetensors + config.json: a tiny random `LlamaForCausalLM` saved by transformers loads and gives its
+/// logits; our save loads back identically.
+@Suite struct LlamaDirectoryTests {
+    static func tinyDirectory() throws -> URL { try ggufFixture("tiny-llama") }
+
+    @Test func logitsMatchTransformers() throws {
+        let model = try LlamaModel(directory: try Self.tinyDirectory())
+        #expect(model.config.numKeyValueHeads == 2 && model.config.ropeTheta == 100 && model.lmHead != nil)
+        let ref = try SafeTensorsFile(path: try ggufFixture("tiny-llama-reference.safetensors").path)
+        let ids = try ref.integers("ids")
+        let logits = GradMode.withoutGrad { model(ids.values, batch: ids.shape[0], time: ids.shape[1]) }
+        let expected = try ref.tensor("logits")
+        #expect(logits.shape == expected.shape)
+        let c = closeness(logits, expected, rtol: 1e-4, atol: 1e-5)
+        #expect(c.excess <= 0, "element \(c.index): \(c.a) vs transformers \(c.b)")
+    }
+
+    @Test func savesWhatItLoads() throws {
+        let model = try LlamaModel(directory: try Self.tinyDirectory())
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("llama-save-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try model.save(to: dir)
+        let back = try LlamaModel(directory: dir)
+        #expect(back.config == model.config)
+        let ids: [Int32] = [1, 2, 3, 4]
+        #expect(back(ids, batch: 1, time: 4).scalars == model(ids, batch: 1, time: 4).scalars)
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("config.json")))
+                as? [String: Any])
+        #expect(json["model_type"] as? String == "llama")
+        #expect((json["rope_parameters"] as? [String: Any])?["rope_theta"] as? Double == 100)
+        let names = try SafeTensorsFile(path: dir.appendingPathComponent("model.safetensors").path).names
+        #expect(names.contains("lm_head.weight") && names.contains("model.layers.1.mlp.down_proj.weight"))
+    }
+
+    @Test(arguments: [
+        (#"{"rope_scaling": {"type": "linear", "factor": 2}}"#, "rope_scaling"),
+        (#"{"rope_parameters": {"rope_type": "yarn", "rope_theta": 1}}"#, "rope_type 'yarn'"),
+        (#"{"mlp_bias": true}"#, "mlp_bias"), (#"{"hidden_act": "gelu"}"#, "hidden_act 'gelu'"),
+        (#"{"model_type": "mistral"}"#, "model_type 'mistral'"),
+        (#"{"num_attention_heads": 6, "num_key_value_heads": 4, "hidden_size": 24}"#, "not a multiple"),
+    ])
+    func refusesWhatItDoesNotImplement(_ c: (String, String)) throws {
+        let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("llama-config-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(c.0.utf8).write(to: url)
+        let e = try #require(throws: ModelError.self) { try LlamaConfig(contentsOf: url) }
+        #expect(e.message.contains(c.1) && e.path == url.path, "\(e)")
+        #expect(throws: Never.self) { try LlamaConfig(contentsOf: try Self.tinyDirectory().appendingPathComponent("config.json")) }
+    }
+}

@@ -9,6 +9,9 @@ Tests/ModelsTests/Fixtures/gguf/
   smollm2-reference.json from assets/SmolLM2-135M-Instruct/*.gguf: the header counts and types, gguf-py's
                          dequantized embedding rows, transformers' (gguf_file=, float32) config and sampled rows of
                          layer 0/29 projections under their HF names (checks the Q/K row un-permutation)
+  tiny-llama/, tiny-llama-reference.safetensors
+                         a tiny random LlamaForCausalLM saved by transformers (config.json, model.safetensors) and
+                         its logits on a [2, 7] batch
   smollm2-logits.safetensors
                          transformers' float32 logits (gguf_file=) on 5 prompts: ids, every 16th vocabulary logit
                          at each position, the full last-position logits
@@ -252,6 +255,33 @@ def write_logits(out, model):
 _smollm_tokenizer_json = None
 
 
+def write_tiny_llama(out):
+    """A tiny random LlamaForCausalLM (2 layers, 4 query / 2 key-value heads, untied head) saved by transformers,
+    and its float32 logits on a batch of ids (tiny-llama/, tiny-llama-reference.safetensors)."""
+    import torch
+    import transformers
+    from safetensors.torch import save_file
+    c = transformers.LlamaConfig(vocab_size=50, hidden_size=16, intermediate_size=24, num_hidden_layers=2,
+                                 num_attention_heads=4, num_key_value_heads=2, rms_norm_eps=1e-5, rope_theta=100.0,
+                                 tie_word_embeddings=False, max_position_embeddings=64)
+    torch.manual_seed(0)
+    m = transformers.LlamaForCausalLM(c).eval()
+    with torch.no_grad():
+        for p in m.parameters():  # larger than the default init, so every layer matters
+            p.normal_(0, 0.3)
+    folder = os.path.join(out, "tiny-llama")
+    m.save_pretrained(folder)
+    for extra in ("generation_config.json",):
+        if os.path.exists(os.path.join(folder, extra)):
+            os.remove(os.path.join(folder, extra))
+    ids = torch.tensor([[3, 17, 42, 8, 0, 49, 21], [5, 5, 11, 30, 2, 7, 44]])
+    with torch.no_grad():
+        logits = m(ids).logits.float()
+    save_file({"ids": ids.to(torch.int64), "logits": logits.contiguous()},
+              os.path.join(out, "tiny-llama-reference.safetensors"),
+              metadata={"generated_by": "scripts/golden/gguf/generate.sh, do not edit"})
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
@@ -261,6 +291,7 @@ def main():
     out = os.path.join(a.root, "Tests/ModelsTests/Fixtures/gguf")
     os.makedirs(out, exist_ok=True)
     write_quants(out)
+    write_tiny_llama(out)
     gguf_path = os.path.join(a.assets, MODEL, GGUF_NAME)
     if os.path.isfile(gguf_path):
         write_smollm(out, gguf_path, a.root, a.inspect)
