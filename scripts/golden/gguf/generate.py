@@ -14,7 +14,7 @@ Tests/ModelsTests/Fixtures/gguf/
                          its logits on a [2, 7] batch
   smollm2-logits.safetensors
                          transformers' float32 logits (gguf_file=) on 5 prompts: ids, every 16th vocabulary logit
-                         at each position, the full last-position logits
+                         at each position, the full last-position logits, greedy generation of 32 tokens
   smollm2-tokenizer.jsonl
                          token ids of every golden line (Tests/TokenizersTests/Fixtures/golden-lines.jsonl) from HF
                          tokenizers with the model's tokenizer, and transformers' apply_chat_template on a few
@@ -233,7 +233,8 @@ PROMPTS = [
 
 def write_logits(out, model):
     """transformers' float32 forward pass on PROMPTS: for each, the ids, every 16th vocabulary logit at every
-    position and the full logits of the last position (smollm2-logits.safetensors)."""
+    position, the full logits of the last position, and its greedy continuation of up to 32 tokens (stopping at
+    EOS) (smollm2-logits.safetensors)."""
     import torch
     from safetensors.torch import save_file
     from tokenizers import Tokenizer, pre_tokenizers
@@ -247,6 +248,10 @@ def write_logits(out, model):
         tensors[f"p{i}.ids"] = torch.tensor(ids, dtype=torch.int64)
         tensors[f"p{i}.logits_every16"] = logits[:, ::16].contiguous()
         tensors[f"p{i}.last"] = logits[-1].contiguous()
+        with torch.no_grad():
+            out_ids = model.generate(torch.tensor([ids]), max_new_tokens=32, do_sample=False,
+                                     eos_token_id=model.config.eos_token_id, pad_token_id=model.config.pad_token_id)
+        tensors[f"p{i}.greedy"] = out_ids[0, len(ids):].to(torch.int64).contiguous()
     save_file(tensors, os.path.join(out, "smollm2-logits.safetensors"),
               metadata={"generated_by": "scripts/golden/gguf/generate.sh, do not edit",
                         "prompts": json.dumps(PROMPTS), "reference": "transformers gguf_file= float32"})
