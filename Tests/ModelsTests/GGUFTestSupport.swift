@@ -105,3 +105,20 @@ func smolLM2Path() -> String? {
     }
     return nil
 }
+
+/// SmolLM2 loaded once for the tests that only read it (loading takes seconds in a debug build).
+enum SmolLM2 {
+    nonisolated(unsafe) private static var cached: LlamaModel?
+    private static let lock = NSLock()
+
+    /// The model, or nil when the asset is absent (see ``smolLM2Path()``).
+    static func model() throws -> LlamaModel? {
+        guard let path = smolLM2Path() else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached { return cached }
+        let m = try LlamaModel(gguf: try GGUFFile(path: path))
+        cached = m
+        return m
+    }
+}

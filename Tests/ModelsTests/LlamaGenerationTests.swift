@@ -39,8 +39,7 @@ import Testing
 
     /// SmolLM2's greedy continuations (up to 32 tokens, stopping at EOS) equal transformers' `generate`.
     @Test func greedyGenerationMatchesTransformers() throws {
-        guard let path = smolLM2Path() else { return }
-        let model = try LlamaModel(gguf: try GGUFFile(path: path))
+        guard let model = try SmolLM2.model() else { return }
         let ref = try SafeTensorsFile(path: try ggufFixture("smollm2-logits.safetensors").path)
         for p in 0..<5 {
             let prompt = try ref.integers("p\(p).ids").values

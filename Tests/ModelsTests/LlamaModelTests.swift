@@ -10,8 +10,7 @@ import Testing
     /// file (`gguf_file=`, float32) on 5 prompts: every 16th vocabulary logit at every position, and all logits of
     /// the last position, within 1e-3 relative (of the largest |logit| of the prompt).
     @Test func logitsMatchTransformers() throws {
-        guard let path = smolLM2Path() else { return }
-        let model = try LlamaModel(gguf: try GGUFFile(path: path))
+        guard let model = try SmolLM2.model() else { return }
         #expect(model.layers.count == 30 && model.lmHead == nil)
         let ref = try SafeTensorsFile(path: try ggufFixture("smollm2-logits.safetensors").path)
         #expect(ref.metadata["generated_by"]?.contains("generate.sh") == true)
