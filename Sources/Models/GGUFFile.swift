@@ -212,7 +212,9 @@ final class MappedBytes: @unchecked Sendable {  // read-only after init
     }
 
     deinit {
-        if mapped { munmap(UnsafeMutableRawPointer(mutating: base), count) } else {
+        if mapped {
+            munmap(UnsafeMutableRawPointer(mutating: base), count)
+        } else {
             UnsafeMutableRawPointer(mutating: base).deallocate()
         }
     }

@@ -35,14 +35,17 @@ struct GGUFParser {
             if magic == Array("FUGG".utf8) {
                 throw fail(.unsupported, at: 0, "a big-endian GGUF file (only little-endian files are supported)")
             }
-            throw fail(.malformed, at: 0, "not a GGUF file (magic \(magic.map { String($0, radix: 16) }), expected 47 47 55 46)")
+            throw fail(
+                .malformed, at: 0,
+                "not a GGUF file (magic \(magic.map { String($0, radix: 16) }), expected 47 47 55 46)")
         }
         offset = 4
         let version = try u32("the version")
         guard version == 2 || version == 3 else {
             throw fail(
                 .unsupported, at: 4,
-                version == 1 ? "GGUF version 1 (32-bit counts) is not supported; convert the file to version 3"
+                version == 1
+                    ? "GGUF version 1 (32-bit counts) is not supported; convert the file to version 3"
                     : "unknown GGUF version \(version) (versions 2 and 3 are supported)")
         }
         let tensorCountAt = offset
@@ -129,20 +132,27 @@ struct GGUFParser {
             }
             let typeAt = offset
             let type = GGMLType(rawValue: try u32("the type of tensor \(name)"))
-            guard type.isKnown else { throw fail(.malformed, at: typeAt, "tensor \(name) has unknown type \(type.rawValue)") }
+            guard type.isKnown else {
+                throw fail(.malformed, at: typeAt, "tensor \(name) has unknown type \(type.rawValue)")
+            }
             guard dims[0] % type.blockSize == 0 else {
                 throw fail(
                     .malformed, at: typeAt,
-                    "tensor \(name): its row of \(dims[0]) elements is not a whole number of \(type) blocks of \(type.blockSize)")
+                    "tensor \(name): its row of \(dims[0]) elements is not a whole number of \(type) blocks of \(type.blockSize)"
+                )
             }
             let byteCount = elements / type.blockSize * type.typeSize
             let dataAt = offset
             let relative = try u64("the data offset of tensor \(name)")
             guard relative % UInt64(alignment) == 0 else {
-                throw fail(.malformed, at: dataAt, "tensor \(name): data offset \(relative) is not a multiple of the alignment \(alignment)")
+                throw fail(
+                    .malformed, at: dataAt,
+                    "tensor \(name): data offset \(relative) is not a multiple of the alignment \(alignment)")
             }
             guard relative <= UInt64(count) else {
-                throw fail(.truncated, at: dataAt, "tensor \(name): data offset \(relative) is past the end of the \(count)-byte file")
+                throw fail(
+                    .truncated, at: dataAt,
+                    "tensor \(name): data offset \(relative) is past the end of the \(count)-byte file")
             }
             tensors.append(
                 .init(
@@ -155,20 +165,24 @@ struct GGUFParser {
         let dataOffset = (offset + alignment - 1) / alignment * alignment
         if !tensors.isEmpty {
             guard dataOffset <= count else {
-                throw fail(.truncated, at: offset, "the data section would start at byte \(dataOffset), past the end of the \(count)-byte file")
+                throw fail(
+                    .truncated, at: offset,
+                    "the data section would start at byte \(dataOffset), past the end of the \(count)-byte file")
             }
         }
         let dataBytes = max(0, count - dataOffset)
         for t in tensors where t.offset > dataBytes || t.byteCount > dataBytes - t.offset {
             throw fail(
                 .truncated, at: t.entryOffset,
-                "tensor \(t.name): \(t.byteCount) bytes of \(t.type) \(t.dimensions) at data offset \(t.offset) run past the end of the file (the data section has \(dataBytes) bytes)")
+                "tensor \(t.name): \(t.byteCount) bytes of \(t.type) \(t.dimensions) at data offset \(t.offset) run past the end of the file (the data section has \(dataBytes) bytes)"
+            )
         }
         let byStart = tensors.sorted { $0.offset < $1.offset }
         for (a, b) in zip(byStart, byStart.dropFirst()) where a.offset + a.byteCount > b.offset {
             throw fail(
                 .malformed, at: b.entryOffset,
-                "tensor \(b.name) (data offset \(b.offset)) overlaps tensor \(a.name) (data \(a.offset)..<\(a.offset + a.byteCount))")
+                "tensor \(b.name) (data offset \(b.offset)) overlaps tensor \(a.name) (data \(a.offset)..<\(a.offset + a.byteCount))"
+            )
         }
         return Parsed(
             version: Int(version), keys: keys, metadata: metadata, metadataOffsets: offsets, tensors: tensors,
@@ -204,7 +218,9 @@ struct GGUFParser {
             let countAt = offset
             let n = try u64("the element count of \(what)")
             guard n <= UInt64(limits.maxArrayCount) else {
-                throw fail(.malformed, at: countAt, "\(what): array of \(n) elements exceeds the limit of \(limits.maxArrayCount)")
+                throw fail(
+                    .malformed, at: countAt,
+                    "\(what): array of \(n) elements exceeds the limit of \(limits.maxArrayCount)")
             }
             guard n <= UInt64(remaining / element.minimumSize) else {
                 throw fail(
@@ -258,7 +274,9 @@ struct GGUFParser {
             throw fail(.malformed, at: at, "\(what): string length \(n) exceeds the limit of \(limit) bytes")
         }
         guard n <= UInt64(remaining) else {
-            throw fail(.truncated, at: at, "\(what): string of \(n) bytes runs past the end of the file (\(remaining) bytes left)")
+            throw fail(
+                .truncated, at: at,
+                "\(what): string of \(n) bytes runs past the end of the file (\(remaining) bytes left)")
         }
         let raw = UnsafeRawBufferPointer(start: base + offset, count: Int(n))
         guard let s = String(validating: raw, as: UTF8.self) else {

@@ -14,7 +14,8 @@ enum GGUFQuantization {
         switch type {
         case .f32:
             for i in 0..<count {
-                dst[i] = Float(bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                dst[i] = Float(
+                    bitPattern: UInt32(littleEndian: src.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
             }
         case .f16:
             for i in 0..<count { dst[i] = half(src, 2 * i) }
@@ -28,7 +29,9 @@ enum GGUFQuantization {
                 let block = src + 34 * b
                 let d = half(block, 0)
                 let out = dst + 32 * b
-                for j in 0..<32 { out[j] = d * Float(Int8(bitPattern: block.load(fromByteOffset: 2 + j, as: UInt8.self))) }
+                for j in 0..<32 {
+                    out[j] = d * Float(Int8(bitPattern: block.load(fromByteOffset: 2 + j, as: UInt8.self)))
+                }
             }
         case .q4_0:
             for b in 0..<count / 32 {

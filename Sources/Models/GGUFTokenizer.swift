@@ -54,21 +54,25 @@ public struct GGUFTokenizer: Sendable {
             let parts = m.split(separator: " ", omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 throw file.error(
-                    .malformed, key: "tokenizer.ggml.merges", "merge \(rank) \"\(m)\" is not two tokens separated by a space")
+                    .malformed, key: "tokenizer.ggml.merges",
+                    "merge \(rank) \"\(m)\" is not two tokens separated by a space")
             }
         }
-        preTokenizerName = file.metadata["tokenizer.ggml.pre"] == nil ? "default" : try file.string("tokenizer.ggml.pre")
+        preTokenizerName =
+            file.metadata["tokenizer.ggml.pre"] == nil ? "default" : try file.string("tokenizer.ggml.pre")
         guard Self.preTokenizer(named: preTokenizerName) != nil else {
             throw file.error(
                 .unsupported, key: "tokenizer.ggml.pre",
-                "pre-tokenizer '\(preTokenizerName)' is not supported (supported: \(Self.supportedPreTokenizers.joined(separator: ", ")))")
+                "pre-tokenizer '\(preTokenizerName)' is not supported (supported: \(Self.supportedPreTokenizers.joined(separator: ", ")))"
+            )
         }
         let tokenCount = tokens.count
         func id(_ key: String) throws -> Int? {
             guard file.metadata["tokenizer.ggml." + key] != nil else { return nil }
             let v = try file.integer("tokenizer.ggml." + key)
             guard (0..<tokenCount).contains(v) else {
-                throw file.error(.malformed, key: "tokenizer.ggml." + key, "token id \(v) outside the \(tokenCount) tokens")
+                throw file.error(
+                    .malformed, key: "tokenizer.ggml." + key, "token id \(v) outside the \(tokenCount) tokens")
             }
             return v
         }
@@ -78,18 +82,23 @@ public struct GGUFTokenizer: Sendable {
         unknownTokenId = try id("unknown_token_id")
         func flag(_ key: String) throws -> Bool {
             guard let v = file.metadata["tokenizer.ggml." + key] else { return false }
-            guard let b = v.bool else { throw file.error(.malformed, key: "tokenizer.ggml." + key, "expected a bool, got \(v.summary)") }
+            guard let b = v.bool else {
+                throw file.error(.malformed, key: "tokenizer.ggml." + key, "expected a bool, got \(v.summary)")
+            }
             return b
         }
         addBosToken = try flag("add_bos_token")
         addEosToken = try flag("add_eos_token")
         if addBosToken && bosTokenId == nil {
-            throw file.error(.malformed, key: "tokenizer.ggml.add_bos_token", "add_bos_token is set but there is no bos_token_id")
+            throw file.error(
+                .malformed, key: "tokenizer.ggml.add_bos_token", "add_bos_token is set but there is no bos_token_id")
         }
         if addEosToken && eosTokenId == nil {
-            throw file.error(.malformed, key: "tokenizer.ggml.add_eos_token", "add_eos_token is set but there is no eos_token_id")
+            throw file.error(
+                .malformed, key: "tokenizer.ggml.add_eos_token", "add_eos_token is set but there is no eos_token_id")
         }
-        chatTemplate = file.metadata["tokenizer.chat_template"] == nil ? nil : try file.string("tokenizer.chat_template")
+        chatTemplate =
+            file.metadata["tokenizer.chat_template"] == nil ? nil : try file.string("tokenizer.chat_template")
     }
 
     /// `tokenizer.ggml.pre` values and the HF pre-tokenizer each stands for. llama.cpp splits `smollm` (and the
@@ -98,7 +107,9 @@ public struct GGUFTokenizer: Sendable {
     /// (transformers' GGUF loader gives `smollm` the plain GPT-2 split instead; it differs on numerals such as
     /// "½" or "Ⅻ".) `gpt2`/`default` are the plain GPT-2 regex.
     public static func preTokenizer(named name: String) -> [String: Any]? {
-        let byteLevel: [String: Any] = ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]
+        let byteLevel: [String: Any] = [
+            "type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true,
+        ]
         switch name {
         case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva":
             return ["type": "Sequence", "pretokenizers": [["type": "Digits", "individual_digits": true], byteLevel]]
@@ -109,7 +120,9 @@ public struct GGUFTokenizer: Sendable {
         }
     }
 
-    static let supportedPreTokenizers = ["smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva", "gpt2", "default"]
+    static let supportedPreTokenizers = [
+        "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva", "gpt2", "default",
+    ]
 
     /// GPT-2's byte → character map (`bytes_to_unicode`).
     static let byteAlphabet: [Character] = {
@@ -123,7 +136,9 @@ public struct GGUFTokenizer: Sendable {
     }()
     static let alphabetScalars = Set(byteAlphabet.map { $0.unicodeScalars.first!.value })
 
-    static func inAlphabet(_ token: String) -> Bool { token.unicodeScalars.allSatisfy { alphabetScalars.contains($0.value) } }
+    static func inAlphabet(_ token: String) -> Bool {
+        token.unicodeScalars.allSatisfy { alphabetScalars.contains($0.value) }
+    }
 
     /// A token as the vocabulary spells it: unchanged when already in the byte alphabet, else its UTF-8 bytes
     /// mapped through it (as transformers' `byte_level_tokenizer` does).
@@ -169,7 +184,9 @@ public struct GGUFTokenizer: Sendable {
         return [
             "version": "1.0", "truncation": NSNull(), "padding": NSNull(), "added_tokens": added,
             "normalizer": NSNull(), "pre_tokenizer": Self.preTokenizer(named: preTokenizerName) ?? NSNull(),
-            "post_processor": ["type": "TemplateProcessing", "single": single, "pair": pair, "special_tokens": specials],
+            "post_processor": [
+                "type": "TemplateProcessing", "single": single, "pair": pair, "special_tokens": specials,
+            ],
             "decoder": ["type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true],
             "model": [
                 "type": "BPE", "dropout": NSNull(), "unk_token": NSNull(), "continuing_subword_prefix": "",

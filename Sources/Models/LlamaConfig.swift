@@ -69,7 +69,9 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
             throw ModelError(.invalidConfig, "attention_bias / mlp_bias are not supported")
         }
         let act = try get(.hiddenAct, "silu")
-        guard act == "silu" else { throw ModelError(.invalidConfig, "hidden_act '\(act)' is not supported (only silu)") }
+        guard act == "silu" else {
+            throw ModelError(.invalidConfig, "hidden_act '\(act)' is not supported (only silu)")
+        }
         let type = try get(.modelType, "llama")
         guard type == "llama" else { throw ModelError(.invalidConfig, "model_type '\(type)' is not llama") }
         tieWordEmbeddings = try get(.tieWordEmbeddings, tieWordEmbeddings)
@@ -138,7 +140,9 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
                 "embedding_length \(hiddenSize) is not divisible by head_count \(numAttentionHeads)")
         }
         let perHead = hiddenSize / numAttentionHeads
-        if let keyLength = file.metadata["llama.attention.key_length"]?.int, keyLength != perHead { headDim = keyLength }
+        if let keyLength = file.metadata["llama.attention.key_length"]?.int, keyLength != perHead {
+            headDim = keyLength
+        }
         let rotary = try int("rope.dimension_count", headDim ?? perHead)
         guard rotary == (headDim ?? perHead) else {
             throw file.error(

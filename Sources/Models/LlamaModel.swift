@@ -22,7 +22,8 @@ public final class LlamaModel: Module {
         lmHead =
             config.tieWordEmbeddings
             ? nil
-            : Linear(inputDimensions: config.hiddenSize, outputDimensions: config.vocabSize, bias: false, initializer: &ini)
+            : Linear(
+                inputDimensions: config.hiddenSize, outputDimensions: config.vocabSize, bias: false, initializer: &ini)
     }
 
     /// The model a GGUF file holds, its weights dequantized to float32 (see ``GGUFFile/llamaWeights(config:)``).

@@ -65,12 +65,15 @@ extension GGUFFile {
     /// A tensor under its HF `LlamaForCausalLM` name, dequantized to float32, query/key rows in HF order.
     public func llamaTensor(_ ggufName: String, config: LlamaConfig) throws -> (name: String, tensor: Tensor) {
         guard let name = LlamaTensorNames.hfName(ggufName) else {
-            throw GGUFError(.unsupported, at: try info(ggufName).entryOffset, "tensor \(ggufName) has no Llama counterpart", path: path)
+            throw GGUFError(
+                .unsupported, at: try info(ggufName).entryOffset, "tensor \(ggufName) has no Llama counterpart",
+                path: path)
         }
         var t = try tensor(ggufName)
         if let heads = LlamaTensorNames.permutedHeads(ggufName, config: config) {
             do { t = try LlamaTensorNames.unpermuteRotaryRows(t, heads: heads) } catch let e as ModelError {
-                throw GGUFError(.malformed, at: try info(ggufName).entryOffset, "tensor \(ggufName): \(e.message)", path: path)
+                throw GGUFError(
+                    .malformed, at: try info(ggufName).entryOffset, "tensor \(ggufName): \(e.message)", path: path)
             }
         }
         return (name, t)
@@ -99,10 +102,13 @@ extension GGUFFile {
         var out: [String: Tensor] = [:]
         for t in tensors {
             guard let name = LlamaTensorNames.hfName(t.name), let shape = expected[name] else {
-                throw GGUFError(.unsupported, at: t.entryOffset, "tensor \(t.name) is not part of this Llama model", path: path)
+                throw GGUFError(
+                    .unsupported, at: t.entryOffset, "tensor \(t.name) is not part of this Llama model", path: path)
             }
             guard t.shape == shape else {
-                throw GGUFError(.malformed, at: t.entryOffset, "tensor \(t.name) has shape \(t.shape), the config needs \(shape)", path: path)
+                throw GGUFError(
+                    .malformed, at: t.entryOffset, "tensor \(t.name) has shape \(t.shape), the config needs \(shape)",
+                    path: path)
             }
             out[name] = try llamaTensor(t.name, config: config).tensor
         }

@@ -22,7 +22,9 @@ extension Tensor {
             }
         }
         let out = Tensor.empty(shape)
-        func rotate(_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, sign: Float, accumulate: Bool) {
+        func rotate(
+            _ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, sign: Float, accumulate: Bool
+        ) {
             for b in 0..<nb {
                 for t in 0..<nt {
                     let cs = t * half

@@ -32,13 +32,16 @@ import Testing
         Case(label: "tensor count past the limit", code: .malformed, field: "tensorCount", message: "the limit of") {
             $0.w.set64($0["tensorCount"], 1 << 40)
         },
-        Case(label: "tensor count past the file", code: .truncated, field: "tensorCount", message: "bytes left can hold") {
+        Case(
+            label: "tensor count past the file", code: .truncated, field: "tensorCount", message: "bytes left can hold"
+        ) {
             $0.w.set64($0["tensorCount"], 1000)
         },
         Case(label: "key-value count past the limit", code: .malformed, field: "kvCount", message: "the limit of") {
             $0.w.set64($0["kvCount"], UInt64.max)
         },
-        Case(label: "key-value count past the file", code: .truncated, field: "kvCount", message: "bytes left can hold") {
+        Case(label: "key-value count past the file", code: .truncated, field: "kvCount", message: "bytes left can hold")
+        {
             $0.w.set64($0["kvCount"], 100)
         },
         Case(label: "fewer key-values than written", code: .malformed, field: "kv1.type", message: "has 9 dimensions") {
@@ -47,10 +50,15 @@ import Testing
         Case(label: "key length past the limit", code: .malformed, field: "kv0", message: "exceeds the limit") {
             $0.w.set64($0["kv0"], 1 << 62)
         },
-        Case(label: "key length past the file", code: .truncated, field: "kv0", message: "runs past the end of the file") {
+        Case(
+            label: "key length past the file", code: .truncated, field: "kv0", message: "runs past the end of the file"
+        ) {
             $0.w.set64($0["kv0"], 100_000)
         },
-        Case(label: "string value length past the file", code: .truncated, field: "kv0.value", message: "runs past the end") {
+        Case(
+            label: "string value length past the file", code: .truncated, field: "kv0.value",
+            message: "runs past the end"
+        ) {
             $0.w.set64($0["kv0.value"], 1 << 20)
         },
         Case(label: "key not UTF-8", code: .malformed, field: "kv0", message: "not valid UTF-8") {
@@ -69,10 +77,16 @@ import Testing
         Case(label: "array count past the file", code: .truncated, field: "kv1.count", message: "cannot fit") {
             $0.w.set64($0["kv1.count"], 1 << 20)
         },
-        Case(label: "unknown array element type", code: .malformed, field: "kv1.elementType", message: "not a GGUF value type") {
+        Case(
+            label: "unknown array element type", code: .malformed, field: "kv1.elementType",
+            message: "not a GGUF value type"
+        ) {
             $0.w.set32($0["kv1.elementType"], 77)
         },
-        Case(label: "duplicate key", code: .malformed, field: "kv1", message: "duplicate metadata key 'general.architecture'") {
+        Case(
+            label: "duplicate key", code: .malformed, field: "kv1",
+            message: "duplicate metadata key 'general.architecture'"
+        ) {
             var w = GGUFWriterBytes()
             w.string("general.architecture")
             $0.w.bytes.replaceSubrange($0["kv1"]..<$0["kv1.type"], with: w.bytes)
@@ -99,16 +113,23 @@ import Testing
         Case(label: "unknown tensor type", code: .malformed, field: "t0.type", message: "unknown type 99") {
             $0.w.set32($0["t0.type"], 99)
         },
-        Case(label: "row not whole blocks", code: .malformed, field: "t0.type", message: "not a whole number of Q8_0 blocks") {
+        Case(
+            label: "row not whole blocks", code: .malformed, field: "t0.type",
+            message: "not a whole number of Q8_0 blocks"
+        ) {
             $0.w.set32($0["t0.type"], 8)
         },
-        Case(label: "unaligned data offset", code: .malformed, field: "t1.offset", message: "not a multiple of the alignment 32") {
+        Case(
+            label: "unaligned data offset", code: .malformed, field: "t1.offset",
+            message: "not a multiple of the alignment 32"
+        ) {
             $0.w.set64($0["t1.offset"], 33)
         },
         Case(label: "data offset past the file", code: .truncated, field: "t1.offset", message: "past the end") {
             $0.w.set64($0["t1.offset"], 1 << 40)
         },
-        Case(label: "tensor data past the file", code: .truncated, field: "t1", message: "run past the end of the file") {
+        Case(label: "tensor data past the file", code: .truncated, field: "t1", message: "run past the end of the file")
+        {
             $0.w.set64($0["t1.dim0"], 9)
         },
         Case(label: "overlapping tensors", code: .malformed, field: "t1", message: "overlaps tensor a") {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Models
 @testable import Tokenizers
 
@@ -60,7 +61,9 @@ import Testing
             if e.ids != r.ids || decoded != r.decoded {
                 mismatches += 1
                 if mismatches <= 3 {
-                    Issue.record("line \(r.index): ids \(e.ids) != HF \(r.ids) or decoded \(decoded.debugDescription) != \(r.decoded.debugDescription)")
+                    Issue.record(
+                        "line \(r.index): ids \(e.ids) != HF \(r.ids) or decoded \(decoded.debugDescription) != \(r.decoded.debugDescription)"
+                    )
                 }
             }
         }
@@ -97,7 +100,8 @@ import Testing
             let messages = try #require(chat["messages"] as? [[String: String]]).map {
                 ChatMLTemplate.Message(role: $0["role"] ?? "", content: $0["content"] ?? "")
             }
-            let text = template.apply(messages, addGenerationPrompt: try #require(chat["add_generation_prompt"] as? Bool))
+            let text = template.apply(
+                messages, addGenerationPrompt: try #require(chat["add_generation_prompt"] as? Bool))
             #expect(text == chat["text"] as? String)
             #expect(try tok.encode(text).ids == Self.numbers(try #require(chat["ids"] as? String)))
         }
@@ -106,9 +110,12 @@ import Testing
     @Test func otherTemplatesAreRefused() throws {
         let plain = ChatMLTemplate()
         #expect(try ChatMLTemplate(jinja: plain.jinja) == plain)
-        #expect(plain.apply([.init(role: "user", content: "hi")], addGenerationPrompt: true)
-            == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n")
-        for bad in ["", "{{ bos_token }}" + plain.jinja, plain.jinja.replacingOccurrences(of: "assistant", with: "bot")] {
+        #expect(
+            plain.apply([.init(role: "user", content: "hi")], addGenerationPrompt: true)
+                == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n")
+        for bad in [
+            "", "{{ bos_token }}" + plain.jinja, plain.jinja.replacingOccurrences(of: "assistant", with: "bot"),
+        ] {
             let e = try #require(throws: GGUFError.self) { try ChatMLTemplate(jinja: bad) }
             #expect(e.code == .unsupported)
         }
@@ -118,7 +125,8 @@ import Testing
     @Test func writesATokenizerJSON() throws {
         guard let path = smolLM2Path() else { return }
         let spec = try GGUFTokenizer(gguf: try GGUFFile(path: path))
-        let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("gguf-tok-\(UUID().uuidString).json")
+        let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+            "gguf-tok-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: url) }
         try spec.writeJSON(to: url)
         let back = try Tokenizer(contentsOf: url)
@@ -168,16 +176,20 @@ import Testing
         #expect(try tok.encode("ab 12<|end|>").ids == [3, 4, 5, 6, 0])
     }
 
-    @Test(arguments: [
-        ("tokenizer.ggml.model", Meta.string("llama"), GGUFError.Code.unsupported, "tokenizer model 'llama' is not supported"),
-        ("tokenizer.ggml.pre", .string("qwen2"), .unsupported, "pre-tokenizer 'qwen2' is not supported"),
-        ("tokenizer.ggml.tokens", .strings([]), .malformed, "no tokens"),
-        ("tokenizer.ggml.tokens", .ints([1, 2]), .missing, "expected an array of strings"),
-        ("tokenizer.ggml.token_type", .ints([3, 1]), .malformed, "2 token types for 7 tokens"),
-        ("tokenizer.ggml.merges", .strings(["a b", "ab"]), .malformed, "merge 1 \"ab\" is not two tokens"),
-        ("tokenizer.ggml.merges", .strings(["a  b"]), .malformed, "is not two tokens"),
-        ("tokenizer.ggml.eos_token_id", .u32(7), .malformed, "token id 7 outside the 7 tokens"),
-    ] as [(String, Meta, GGUFError.Code, String)])
+    @Test(
+        arguments: [
+            (
+                "tokenizer.ggml.model", Meta.string("llama"), GGUFError.Code.unsupported,
+                "tokenizer model 'llama' is not supported"
+            ),
+            ("tokenizer.ggml.pre", .string("qwen2"), .unsupported, "pre-tokenizer 'qwen2' is not supported"),
+            ("tokenizer.ggml.tokens", .strings([]), .malformed, "no tokens"),
+            ("tokenizer.ggml.tokens", .ints([1, 2]), .missing, "expected an array of strings"),
+            ("tokenizer.ggml.token_type", .ints([3, 1]), .malformed, "2 token types for 7 tokens"),
+            ("tokenizer.ggml.merges", .strings(["a b", "ab"]), .malformed, "merge 1 \"ab\" is not two tokens"),
+            ("tokenizer.ggml.merges", .strings(["a  b"]), .malformed, "is not two tokens"),
+            ("tokenizer.ggml.eos_token_id", .u32(7), .malformed, "token id 7 outside the 7 tokens"),
+        ] as [(String, Meta, GGUFError.Code, String)])
     func rejects(_ c: (String, Meta, GGUFError.Code, String)) throws {
         let (file, at) = try Self.file(Self.replacing(c.0, c.1))
         let e = try #require(throws: GGUFError.self) { try GGUFTokenizer(gguf: file) }

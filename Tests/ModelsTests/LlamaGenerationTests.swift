@@ -26,12 +26,18 @@ import Testing
         let prompt: [Int32] = [3, 17, 42]
         let greedy = model.generate(prompt, maxNewTokens: 8, stop: [])
         #expect(greedy.count == 8)
-        let s1 = model.generate(prompt, maxNewTokens: 8, sampling: .sample(temperature: 1, topK: nil, seed: 5), stop: [])
-        let s2 = model.generate(prompt, maxNewTokens: 8, sampling: .sample(temperature: 1, topK: nil, seed: 5), stop: [])
+        let s1 = model.generate(
+            prompt, maxNewTokens: 8, sampling: .sample(temperature: 1, topK: nil, seed: 5), stop: [])
+        let s2 = model.generate(
+            prompt, maxNewTokens: 8, sampling: .sample(temperature: 1, topK: nil, seed: 5), stop: [])
         #expect(s1 == s2)
-        let seeds = (0..<6).map { model.generate(prompt, maxNewTokens: 8, sampling: .sample(temperature: 1.5, topK: nil, seed: $0), stop: []) }
+        let seeds = (0..<6).map {
+            model.generate(prompt, maxNewTokens: 8, sampling: .sample(temperature: 1.5, topK: nil, seed: $0), stop: [])
+        }
         #expect(Set(seeds).count > 1, "different seeds should give different samples")
-        #expect(model.generate(prompt, maxNewTokens: 8, sampling: .sample(temperature: 1, topK: 1, seed: 9), stop: []) == greedy)
+        #expect(
+            model.generate(prompt, maxNewTokens: 8, sampling: .sample(temperature: 1, topK: 1, seed: 9), stop: [])
+                == greedy)
         // Stop tokens end the continuation (the stop token included).
         let stopped = model.generate(prompt, maxNewTokens: 8, stop: [greedy[2]])
         #expect(stopped == Array(greedy.prefix(through: greedy.firstIndex(of: greedy[2])!)))

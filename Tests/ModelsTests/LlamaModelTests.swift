@@ -25,7 +25,8 @@ import Testing
             }
             let last = Tensor(Array(logits.scalars[((ids.count - 1) * v)..<(ids.count * v)]), shape: [v])
             for (ours, theirs, what) in [
-                (sampled, try ref.tensor("p\(p).logits_every16"), "every 16th"), (last, try ref.tensor("p\(p).last"), "last"),
+                (sampled, try ref.tensor("p\(p).logits_every16"), "every 16th"),
+                (last, try ref.tensor("p\(p).last"), "last"),
             ] {
                 let c = closeness(ours, theirs, rtol: 0, atol: 1e-3)
                 let scale = theirs.scalars.reduce(0) { max($0, abs($1)) }
@@ -63,8 +64,10 @@ import Testing
             }
             let ids: [Int32] = [1, 5, 2, 12, 7, 0]
             let b = model.layers[1]
-            var inputs = [model.tokenEmbeddings.weight, b.inputNorm.weight, b.query.weight, b.key.weight, b.value.weight,
-                b.output.weight, b.gate.weight, b.up.weight, b.down.weight, model.norm.weight]
+            var inputs = [
+                model.tokenEmbeddings.weight, b.inputNorm.weight, b.query.weight, b.key.weight, b.value.weight,
+                b.output.weight, b.gate.weight, b.up.weight, b.down.weight, model.norm.weight,
+            ]
             if let head = model.lmHead { inputs.append(head.weight) }
             let failures = GradientCheck.run(inputs, h: 1e-2, atol: 3e-3, rtol: 2e-2, maxElementsPerInput: 40) {
                 model(ids, batch: 2, time: 3)
@@ -117,11 +120,14 @@ import Testing
         (#"{"num_attention_heads": 6, "num_key_value_heads": 4, "hidden_size": 24}"#, "not a multiple"),
     ])
     func refusesWhatItDoesNotImplement(_ c: (String, String)) throws {
-        let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("llama-config-\(UUID().uuidString).json")
+        let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+            "llama-config-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: url) }
         try Data(c.0.utf8).write(to: url)
         let e = try #require(throws: ModelError.self) { try LlamaConfig(contentsOf: url) }
         #expect(e.message.contains(c.1) && e.path == url.path, "\(e)")
-        #expect(throws: Never.self) { try LlamaConfig(contentsOf: try Self.tinyDirectory().appendingPathComponent("config.json")) }
+        #expect(throws: Never.self) {
+            try LlamaConfig(contentsOf: try Self.tinyDirectory().appendingPathComponent("config.json"))
+        }
     }
 }

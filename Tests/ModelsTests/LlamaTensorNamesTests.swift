@@ -20,8 +20,10 @@ import Testing
         #expect(LlamaTensorNames.hfName(pair.0) == pair.1)
     }
 
-    @Test(arguments: ["rope_freqs.weight", "blk.x.attn_q.weight", "blk.-1.attn_q.weight", "blk.01.attn_q.weight",
-        "blk.0.attn_q", "blk.0.unknown.weight", "token_embd.scale", ""])
+    @Test(arguments: [
+        "rope_freqs.weight", "blk.x.attn_q.weight", "blk.-1.attn_q.weight", "blk.01.attn_q.weight",
+        "blk.0.attn_q", "blk.0.unknown.weight", "token_embd.scale", "",
+    ])
     func leavesOtherNamesUnmapped(_ name: String) {
         #expect(LlamaTensorNames.hfName(name) == nil)
     }

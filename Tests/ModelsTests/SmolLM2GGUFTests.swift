@@ -65,7 +65,8 @@ import Testing
         let f = try GGUFFile(path: path)
         let config = try LlamaConfig(gguf: f)
         let samples = try #require(ref["hf_samples"] as? [String: [String: Any]])
-        let byHF = Dictionary(uniqueKeysWithValues: f.tensors.compactMap { t in LlamaTensorNames.hfName(t.name).map { ($0, t.name) } })
+        let byHF = Dictionary(
+            uniqueKeysWithValues: f.tensors.compactMap { t in LlamaTensorNames.hfName(t.name).map { ($0, t.name) } })
         #expect(samples.count == 19)
         for (name, sample) in samples {
             let gguf = try #require(byHF[name], "no GGUF tensor maps to \(name)")
@@ -83,7 +84,8 @@ import Testing
                 let start = row * width
                 #expect(Array(t.scalars[start..<(start + 8)]) == heads[k].map(Float.init), "\(name) row \(row)")
                 let sum = t.scalars[start..<(start + width)].reduce(0.0) { $0 + Double($1) }
-                #expect(abs(sum - sums[k]) <= 1e-6 * max(1, abs(sums[k])), "\(name) row \(row) sum \(sum) vs \(sums[k])")
+                #expect(
+                    abs(sum - sums[k]) <= 1e-6 * max(1, abs(sums[k])), "\(name) row \(row) sum \(sum) vs \(sums[k])")
             }
         }
     }

@@ -20,7 +20,9 @@ func run(_ args: [String]) throws {
         tokenizerOut = out
     }
     let file = try GGUFFile(path: path)
-    print("GGUF v\(file.version), \(file.keys.count) metadata keys, \(file.tensors.count) tensors, alignment \(file.alignment), data at byte \(file.dataOffset)")
+    print(
+        "GGUF v\(file.version), \(file.keys.count) metadata keys, \(file.tensors.count) tensors, alignment \(file.alignment), data at byte \(file.dataOffset)"
+    )
     for key in file.keys {
         let v = file.metadata[key]!
         let shown: String
