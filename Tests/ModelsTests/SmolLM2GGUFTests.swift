@@ -41,6 +41,10 @@ import Testing
         #expect(c.bosTokenId == r["bos_token_id"] as? Int && c.eosTokenId == r["eos_token_id"] as? Int)
         #expect(c.padTokenId == r["pad_token_id"] as? Int)
         #expect(c.headDimension == 64)
+        // generate.sh loaded our HF export (gguf-inspect --export-hf) with transformers and compared logits.
+        let export = try #require(ref["our_hf_export"] as? [String: Any], "fixture lacks the export check")
+        #expect(export["class"] as? String == "LlamaForCausalLM")
+        #expect(try #require(export["max_relative_logit_difference"] as? Double) <= 1e-6)
     }
 
     @Test func embeddingRowsEqualGGUFPy() throws {

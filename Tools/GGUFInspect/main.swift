@@ -2,6 +2,8 @@
 //
 //   gguf-inspect FILE.gguf                          header, metadata (arrays summarised), tensor types, Llama config
 //   gguf-inspect FILE.gguf --tokenizer-json OUT     also write the tokenizer (tokenizer.ggml.*) as OUT
+//   gguf-inspect FILE.gguf --export-hf DIR          also write the Llama model as an HF folder (config.json,
+//                                                   model.safetensors float32, tokenizer.json)
 //
 // Exit status 1 with the located error (file: byte N: what) when the file is refused.
 import Foundation
@@ -12,12 +14,13 @@ func run(_ args: [String]) throws {
         throw GGUFError(.missing, at: nil, "usage: gguf-inspect FILE.gguf [--tokenizer-json OUT]", path: "gguf-inspect")
     }
     var tokenizerOut: String?
+    var exportDirectory: String?
     var rest = args.dropFirst()
     while let a = rest.popFirst() {
-        guard a == "--tokenizer-json", let out = rest.popFirst() else {
+        guard ["--tokenizer-json", "--export-hf"].contains(a), let out = rest.popFirst() else {
             throw GGUFError(.missing, at: nil, "unknown or incomplete argument '\(a)'", path: "gguf-inspect")
         }
-        tokenizerOut = out
+        if a == "--tokenizer-json" { tokenizerOut = out } else { exportDirectory = out }
     }
     let file = try GGUFFile(path: path)
     print(
@@ -42,6 +45,12 @@ func run(_ args: [String]) throws {
     if let tokenizerOut {
         try GGUFTokenizer(gguf: file).writeJSON(to: URL(fileURLWithPath: tokenizerOut))
         print("tokenizer written to \(tokenizerOut)")
+    }
+    if let exportDirectory {
+        let dir = URL(fileURLWithPath: exportDirectory)
+        try LlamaModel(gguf: file).save(to: dir)
+        try GGUFTokenizer(gguf: file).writeJSON(to: dir.appendingPathComponent("tokenizer.json"))
+        print("HF LlamaForCausalLM folder written to \(exportDirectory)")
     }
 }
 

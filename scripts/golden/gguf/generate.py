@@ -8,7 +8,8 @@ Tests/ModelsTests/Fixtures/gguf/
   quants.json            gguf.quants.dequantize of each tensor, and each metadata value as gguf-py reads it back
   smollm2-reference.json from assets/SmolLM2-135M-Instruct/*.gguf: the header counts and types, gguf-py's
                          dequantized embedding rows, transformers' (gguf_file=, float32) config and sampled rows of
-                         layer 0/29 projections under their HF names (checks the Q/K row un-permutation)
+                         layer 0/29 projections under their HF names (checks the Q/K row un-permutation); with
+                         --inspect, how far transformers on our HF export (gguf-inspect --export-hf) is from it
   tiny-llama/, tiny-llama-reference.safetensors
                          a tiny random LlamaForCausalLM saved by transformers (config.json, model.safetensors) and
                          its logits on a [2, 7] batch
@@ -111,7 +112,7 @@ def write_quants(out):
         f.write("\n")
 
 
-def write_smollm(out, gguf_path, root, inspect):
+def write_smollm(out, gguf_path, root, inspect):  # noqa: C901
     import collections
 
     import torch
@@ -158,6 +159,8 @@ def write_smollm(out, gguf_path, root, inspect):
     samples["model.norm.weight"] = {"values": floats(sd["model.norm.weight"].numpy()[:16])}
     ref["hf_samples"] = samples
     write_logits(out, model)
+    if inspect:
+        ref["our_hf_export"] = check_export(inspect, gguf_path, model)
     with open(os.path.join(out, "smollm2-reference.json"), "w") as f:
         json.dump(ref, f, indent=0)
         f.write("\n")
@@ -229,6 +232,30 @@ PROMPTS = [
     "Jane Austen wrote Pride and Prejudice in 1813. It is a novel about",
     "Spam or ham? 'WINNER!! You have won a £1000 prize, call now' Answer:",
 ]
+
+
+def check_export(inspect, gguf_path, model):
+    """Has gguf-inspect export the GGUF as an HF folder (our LlamaModel.save + tokenizer.json), loads it with
+    transformers' LlamaForCausalLM and AutoTokenizer, and compares its logits on PROMPTS with the gguf_file= model."""
+    import subprocess
+    import tempfile
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([inspect, gguf_path, "--export-hf", tmp], check=True, stdout=subprocess.DEVNULL)
+        ours = AutoModelForCausalLM.from_pretrained(tmp, dtype=torch.float32).eval()
+        tok = AutoTokenizer.from_pretrained(tmp)
+        worst = 0.0
+        for prompt in PROMPTS:
+            ids = torch.tensor([tok(prompt)["input_ids"]])
+            with torch.no_grad():
+                a, b = ours(ids).logits, model(ids).logits
+            worst = max(worst, float((a - b).abs().max() / b.abs().max()))
+    if worst > 1e-6:
+        raise SystemExit(f"transformers on our exported folder differs from gguf_file= by {worst} (relative)")
+    print(f"smollm2: our HF export loads in transformers; logits differ by {worst} (relative) on {len(PROMPTS)} prompts")
+    return {"class": type(ours).__name__, "max_relative_logit_difference": worst}
 
 
 def write_logits(out, model):
