@@ -37,8 +37,23 @@ public final class LlamaModel: Module {
     /// Loads `config.json` and `model.safetensors` from an HF `LlamaForCausalLM` folder.
     public convenience init(directory: URL) throws {
         let config = try LlamaConfig(contentsOf: directory.appendingPathComponent("config.json"))
-        self.init(config: config)
         let file = try SafeTensorsFile(path: directory.appendingPathComponent("model.safetensors").path)
+        // The file must hold every parameter at its shape before a model of the config's size is allocated.
+        guard config.numHiddenLayers <= file.entries.count else {
+            throw ModelError(
+                .invalidConfig, "\(config.numHiddenLayers) layers but only \(file.entries.count) tensors",
+                path: directory.path)
+        }
+        for (name, shape) in LlamaTensorNames.expectedShapes(config).sorted(by: { $0.key < $1.key }) {
+            guard let entry = file.entries[name] else {
+                throw ModelError(.missingTensor, "missing '\(name)'", path: file.path)
+            }
+            guard entry.shape == shape else {
+                throw ModelError(
+                    .shapeMismatch, "'\(name)' has shape \(entry.shape), config.json implies \(shape)", path: file.path)
+            }
+        }
+        self.init(config: config)
         try load(from: file)
     }
 

@@ -27,6 +27,28 @@ public enum LlamaTensorNames {
         return nil
     }
 
+    /// The HF name and shape of every parameter of a `LlamaForCausalLM` with `config`.
+    public static func expectedShapes(_ c: LlamaConfig) -> [String: [Int]] {
+        let kv = c.numKeyValueHeads * c.headDimension, q = c.numAttentionHeads * c.headDimension
+        var expected: [String: [Int]] = [
+            "model.embed_tokens.weight": [c.vocabSize, c.hiddenSize], "model.norm.weight": [c.hiddenSize],
+        ]
+        if !c.tieWordEmbeddings { expected["lm_head.weight"] = [c.vocabSize, c.hiddenSize] }
+        for l in 0..<c.numHiddenLayers {
+            let p = "model.layers.\(l)."
+            expected[p + "input_layernorm.weight"] = [c.hiddenSize]
+            expected[p + "post_attention_layernorm.weight"] = [c.hiddenSize]
+            expected[p + "self_attn.q_proj.weight"] = [q, c.hiddenSize]
+            expected[p + "self_attn.k_proj.weight"] = [kv, c.hiddenSize]
+            expected[p + "self_attn.v_proj.weight"] = [kv, c.hiddenSize]
+            expected[p + "self_attn.o_proj.weight"] = [c.hiddenSize, q]
+            expected[p + "mlp.gate_proj.weight"] = [c.intermediateSize, c.hiddenSize]
+            expected[p + "mlp.up_proj.weight"] = [c.intermediateSize, c.hiddenSize]
+            expected[p + "mlp.down_proj.weight"] = [c.hiddenSize, c.intermediateSize]
+        }
+        return expected
+    }
+
     /// Whether llama.cpp's converter permuted this tensor's rows (the query and key projections), and for how
     /// many heads.
     static func permutedHeads(_ gguf: String, config: LlamaConfig) -> Int? {
@@ -82,23 +104,14 @@ extension GGUFFile {
     /// Every Llama tensor of the file under its HF name (float32), checked against `config`'s shapes; tied
     /// embeddings add no `lm_head.weight`. Tensors outside the architecture are an error (not silently dropped).
     public func llamaWeights(config: LlamaConfig) throws -> [String: Tensor] {
-        let c = config, kv = config.numKeyValueHeads * config.headDimension
-        var expected: [String: [Int]] = [
-            "model.embed_tokens.weight": [c.vocabSize, c.hiddenSize], "model.norm.weight": [c.hiddenSize],
-        ]
-        if !c.tieWordEmbeddings { expected["lm_head.weight"] = [c.vocabSize, c.hiddenSize] }
-        for l in 0..<c.numHiddenLayers {
-            let p = "model.layers.\(l)."
-            expected[p + "input_layernorm.weight"] = [c.hiddenSize]
-            expected[p + "post_attention_layernorm.weight"] = [c.hiddenSize]
-            expected[p + "self_attn.q_proj.weight"] = [c.numAttentionHeads * c.headDimension, c.hiddenSize]
-            expected[p + "self_attn.k_proj.weight"] = [kv, c.hiddenSize]
-            expected[p + "self_attn.v_proj.weight"] = [kv, c.hiddenSize]
-            expected[p + "self_attn.o_proj.weight"] = [c.hiddenSize, c.numAttentionHeads * c.headDimension]
-            expected[p + "mlp.gate_proj.weight"] = [c.intermediateSize, c.hiddenSize]
-            expected[p + "mlp.up_proj.weight"] = [c.intermediateSize, c.hiddenSize]
-            expected[p + "mlp.down_proj.weight"] = [c.hiddenSize, c.intermediateSize]
+        // Every expected tensor must be in the directory, so a config claiming more layers than that is refused
+        // before anything is built for it.
+        guard config.numHiddenLayers <= tensors.count else {
+            throw GGUFError(
+                .malformed, at: metadataOffsets["llama.block_count"],
+                "\(config.numHiddenLayers) blocks but only \(tensors.count) tensors", path: path)
         }
+        let expected = LlamaTensorNames.expectedShapes(config)
         var out: [String: Tensor] = [:]
         for t in tensors {
             guard let name = LlamaTensorNames.hfName(t.name), let shape = expected[name] else {

@@ -131,3 +131,26 @@ import Testing
         }
     }
 }
+
+extension LlamaDirectoryTests {
+    /// A config.json that does not describe the weights is refused before a model of its size is allocated.
+    @Test func aConfigThatLiesIsRefused() throws {
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("llama-lie-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let tiny = try Self.tinyDirectory()
+        try FileManager.default.copyItem(
+            at: tiny.appendingPathComponent("model.safetensors"), to: dir.appendingPathComponent("model.safetensors"))
+        let config = try String(contentsOf: tiny.appendingPathComponent("config.json"), encoding: .utf8)
+        for (from, to, message) in [
+            (#""num_hidden_layers": 2"#, #""num_hidden_layers": 1000000000"#, "layers but only"),
+            (#""hidden_size": 16"#, #""hidden_size": 1048576, "head_dim": 4"#, "implies"),
+            (#""num_hidden_layers": 2"#, #""num_hidden_layers": 3"#, "missing 'model.layers.2"),
+        ] {
+            try config.replacingOccurrences(of: from, with: to).write(
+                to: dir.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+            let e = try #require(throws: ModelError.self) { try LlamaModel(directory: dir) }
+            #expect(e.message.contains(message), "\(e)")
+        }
+    }
+}
