@@ -31,9 +31,10 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "NN", dependencies: ["Tensor"]),
-        .target(name: "Models", dependencies: ["Tensor", "NN"]),
+        .target(name: "Models", dependencies: ["Tensor", "NN", "Tokenizers"]),
         .target(name: "Training", dependencies: ["Tensor", "NN", "Models", "Datasets"]),
         .executableTarget(name: "tensor-bench", dependencies: ["Tensor", "NN", "Models"], path: "Benchmarks/TensorBench"),
+        .executableTarget(name: "gguf-inspect", dependencies: ["Models"], path: "Tools/GGUFInspect"),
 
         // MARK: Data
         .target(name: "Datasets"),
@@ -101,7 +102,7 @@ let package = Package(
         .testTarget(name: "StageKitTests", dependencies: ["StageKit"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "DaemonTests",
             // finetuned and the plugins are dependencies so that `swift test` builds what the systemd test runs.

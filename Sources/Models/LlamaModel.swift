@@ -1,0 +1,157 @@
+import Foundation
+import NN
+import Tensor
+
+/// A Llama decoder (HF `LlamaForCausalLM` names): token embeddings, pre-norm blocks of grouped-query causal
+/// attention with rotary positions and a SwiGLU MLP, a final RMSNorm, and an LM head (tied to the embeddings when
+/// the config says so). No biases, no dropout (Llama has none).
+public final class LlamaModel: Module {
+    public let config: LlamaConfig
+    public let tokenEmbeddings: Embedding  // embed_tokens [V, C]
+    public let layers: [LlamaBlock]
+    public let norm: RMSNorm
+    /// nil when tied: logits use `tokenEmbeddings.weight`.
+    public let lmHead: Linear?
+
+    public init(config: LlamaConfig, seed: UInt64 = 0) {
+        self.config = config
+        var ini = Initializer(seed: seed)
+        tokenEmbeddings = Embedding(count: config.vocabSize, dimensions: config.hiddenSize, initializer: &ini)
+        layers = (0..<config.numHiddenLayers).map { _ in LlamaBlock(config: config, initializer: &ini) }
+        norm = RMSNorm(dimensions: config.hiddenSize, eps: config.rmsNormEps)
+        lmHead =
+            config.tieWordEmbeddings
+            ? nil
+            : Linear(
+                inputDimensions: config.hiddenSize, outputDimensions: config.vocabSize, bias: false, initializer: &ini)
+    }
+
+    /// The model a GGUF file holds, its weights dequantized to float32 (see ``GGUFFile/llamaWeights(config:)``).
+    public convenience init(gguf file: GGUFFile) throws {
+        let config = try LlamaConfig(gguf: file)
+        let weights = try file.llamaWeights(config: config)
+        self.init(config: config)
+        try load(weights)
+    }
+
+    /// Loads `config.json` and `model.safetensors` from an HF `LlamaForCausalLM` folder.
+    public convenience init(directory: URL) throws {
+        let config = try LlamaConfig(contentsOf: directory.appendingPathComponent("config.json"))
+        let file = try SafeTensorsFile(path: directory.appendingPathComponent("model.safetensors").path)
+        // The file must hold every parameter at its shape before a model of the config's size is allocated.
+        guard config.numHiddenLayers <= file.entries.count else {
+            throw ModelError(
+                .invalidConfig, "\(config.numHiddenLayers) layers but only \(file.entries.count) tensors",
+                path: directory.path)
+        }
+        for (name, shape) in LlamaTensorNames.expectedShapes(config).sorted(by: { $0.key < $1.key }) {
+            guard let entry = file.entries[name] else {
+                throw ModelError(.missingTensor, "missing '\(name)'", path: file.path)
+            }
+            guard entry.shape == shape else {
+                throw ModelError(
+                    .shapeMismatch, "'\(name)' has shape \(entry.shape), config.json implies \(shape)", path: file.path)
+            }
+        }
+        self.init(config: config)
+        try load(from: file)
+    }
+
+    /// Writes `config.json` and `model.safetensors` (float32, HF names; tied embeddings store no `lm_head`) into
+    /// `directory`, which transformers' `LlamaForCausalLM.from_pretrained` reads.
+    public func save(to directory: URL) throws {
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw ModelError(.io, "cannot create: \(error.localizedDescription)", path: directory.path)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let configURL = directory.appendingPathComponent("config.json")
+        do { try encoder.encode(config).write(to: configURL, options: .atomic) } catch {
+            throw ModelError(.io, "cannot write: \(error.localizedDescription)", path: configURL.path)
+        }
+        try SafeTensorsFile.write(
+            namedParameters, metadata: ["format": "pt"], to: directory.appendingPathComponent("model.safetensors").path)
+    }
+
+    /// Copies `weights` (HF names) into the parameters; every parameter must be present with its shape.
+    public func load(_ weights: [String: Tensor]) throws {
+        for (name, p) in namedParameters {
+            guard let w = weights[name] else { throw ModelError(.missingTensor, "no weight for '\(name)'") }
+            guard w.shape == p.shape else {
+                throw ModelError(.shapeMismatch, "'\(name)' has shape \(w.shape), the model expects \(p.shape)")
+            }
+            p.pointer.update(from: w.pointer, count: p.count)
+        }
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        var out = scoped("model.embed_tokens", tokenEmbeddings)
+        for (i, layer) in layers.enumerated() { out += scoped("model.layers.\(i)", layer) }
+        out += scoped("model.norm", norm)
+        if let lmHead { out += scoped("lm_head", lmHead) }
+        return out
+    }
+
+    /// ids `[B, T]` → logits `[B, T, V]` (positions 0..<T).
+    public func callAsFunction(_ ids: [Int32], batch nb: Int, time nt: Int) -> Tensor {
+        precondition(ids.count == nb * nt, "ids must be [B, T]")
+        var x = tokenEmbeddings(ids).reshaped([nb, nt, config.hiddenSize])
+        for layer in layers { x = layer(x) }
+        x = norm(x)
+        if let lmHead { return lmHead(x) }
+        return linear(x, weight: tokenEmbeddings.weight)
+    }
+}
+
+/// One Llama decoder layer (HF `LlamaDecoderLayer`).
+public final class LlamaBlock: Module {
+    public let inputNorm: RMSNorm  // input_layernorm
+    public let query: Linear  // self_attn.q_proj [NH·hs, C]
+    public let key: Linear  // self_attn.k_proj [NKV·hs, C]
+    public let value: Linear  // self_attn.v_proj [NKV·hs, C]
+    public let output: Linear  // self_attn.o_proj [C, NH·hs]
+    public let postAttentionNorm: RMSNorm  // post_attention_layernorm
+    public let gate: Linear  // mlp.gate_proj [F, C]
+    public let up: Linear  // mlp.up_proj [F, C]
+    public let down: Linear  // mlp.down_proj [C, F]
+    let heads: Int
+    let kvHeads: Int
+    let ropeTheta: Float
+
+    init(config c: LlamaConfig, initializer ini: inout Initializer) {
+        let (d, hs, f) = (c.hiddenSize, c.headDimension, c.intermediateSize)
+        inputNorm = RMSNorm(dimensions: d, eps: c.rmsNormEps)
+        query = Linear(inputDimensions: d, outputDimensions: c.numAttentionHeads * hs, bias: false, initializer: &ini)
+        key = Linear(inputDimensions: d, outputDimensions: c.numKeyValueHeads * hs, bias: false, initializer: &ini)
+        value = Linear(inputDimensions: d, outputDimensions: c.numKeyValueHeads * hs, bias: false, initializer: &ini)
+        output = Linear(inputDimensions: c.numAttentionHeads * hs, outputDimensions: d, bias: false, initializer: &ini)
+        postAttentionNorm = RMSNorm(dimensions: d, eps: c.rmsNormEps)
+        gate = Linear(inputDimensions: d, outputDimensions: f, bias: false, initializer: &ini)
+        up = Linear(inputDimensions: d, outputDimensions: f, bias: false, initializer: &ini)
+        down = Linear(inputDimensions: f, outputDimensions: d, bias: false, initializer: &ini)
+        heads = c.numAttentionHeads
+        kvHeads = c.numKeyValueHeads
+        ropeTheta = c.ropeTheta
+    }
+
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        scoped("input_layernorm", inputNorm) + scoped("self_attn.q_proj", query) + scoped("self_attn.k_proj", key)
+            + scoped("self_attn.v_proj", value) + scoped("self_attn.o_proj", output)
+            + scoped("post_attention_layernorm", postAttentionNorm) + scoped("mlp.gate_proj", gate)
+            + scoped("mlp.up_proj", up) + scoped("mlp.down_proj", down)
+    }
+
+    /// x `[B, T, C]` → `[B, T, C]`.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let n = inputNorm(x)
+        let q = query(n).rotaryEmbedded(heads: heads, base: ropeTheta)  // [B, T, NH·hs]
+        let k = key(n).rotaryEmbedded(heads: kvHeads, base: ropeTheta)  // [B, T, NKV·hs]
+        let groups = heads / kvHeads
+        let a = selfAttention(
+            query: q, key: k.repeatingHeads(kvHeads, groups: groups),
+            value: value(n).repeatingHeads(kvHeads, groups: groups), heads: heads, mask: AttentionMask(causal: true))
+        let h = x + output(a)
+        let m = postAttentionNorm(h)
+        return h + down(gate(m).silu() * up(m))
+    }
+}
