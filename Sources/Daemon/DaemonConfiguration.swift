@@ -35,9 +35,10 @@ public struct DaemonConfiguration: Sendable, Equatable {
         ParamSpec("jobs_per_run", .integer(minimum: 1, maximum: 64), default: 1),
         ParamSpec("threads_per_stage", .integer(minimum: 1, maximum: 256), default: 2),
         ParamSpec("log_level", .oneOf(["debug", "info", "notice", "warning", "error"]), default: "info"),
-        ParamSpec("progress_log_interval", .number(minimum: 1), default: 30),
-        ParamSpec("checkpoint_interval", .integer(minimum: 1), default: 300),
-        ParamSpec("stop_grace_seconds", .number(minimum: 0.1), default: 60),
+        // Every number has an upper bound: each becomes a duration or an integer somewhere.
+        ParamSpec("progress_log_interval", .number(minimum: 1, maximum: 86_400), default: 30),
+        ParamSpec("checkpoint_interval", .integer(minimum: 1, maximum: 604_800), default: 300),
+        ParamSpec("stop_grace_seconds", .number(minimum: 0.1, maximum: 3600), default: 60),
         ParamSpec("control_socket", .string),
         ParamSpec("control_group", .string, default: "finetuned"),
         ParamSpec("debounce_ms", .integer(minimum: 0, maximum: 60_000), default: 300),

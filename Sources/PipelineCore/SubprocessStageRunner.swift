@@ -112,7 +112,9 @@ public struct SubprocessStageRunner: StageRunner {
 
             let finished: (ProtocolState, TerminationStatus)?
             if let timeout {
-                finished = try await withDeadline(.milliseconds(Int64(timeout * 1000)), execution)
+                // Validation bounds timeouts (``StageSpec/maxTimeout``); clamp again for specs built in code.
+                let bounded = timeout.isFinite ? min(max(timeout, 0.001), StageSpec.maxTimeout) : StageSpec.maxTimeout
+                finished = try await withDeadline(.milliseconds(Int64(bounded * 1000)), execution)
                 if finished == nil { return .failed("timed out after \(Self.seconds(timeout)) and was stopped") }
             } else {
                 finished = try await execution()

@@ -89,6 +89,10 @@ public struct PipelineValidator: Sendable {
                 report(
                     input.pathLocation, "data input '\(input.name)': '\(file)' is outside the allowed data roots",
                     hint: "allowed: \((resolver.allowedRoots ?? []).joined(separator: ", "))")
+            case .failure(.tooExpensive(let reason)):
+                report(
+                    input.pathLocation, "data input '\(input.name)': '\(input.path)' was not resolved: \(reason)",
+                    hint: "name a narrower pattern inside the data roots")
             }
         }
         var modelBase: String?
@@ -97,7 +101,7 @@ public struct PipelineValidator: Sendable {
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || !isDirectory.boolValue {
                 report(model.location, "model base '\(model.base)' is not a directory", hint: "expected a folder with config.json and model weights")
-            } else if case .failure(.outsideRoots) = resolver.resolve(path, relativeTo: "/") {
+            } else if !resolver.isConfined(path) {
                 report(model.location, "model base '\(model.base)' is outside the allowed data roots")
             } else {
                 modelBase = URL(fileURLWithPath: path).standardizedFileURL.path
@@ -159,7 +163,7 @@ public struct PipelineValidator: Sendable {
         // Cycles.
         let cycles = Self.cycles(spec)
         for cycle in cycles {
-            let first = spec.stages[cycle[0]]!
+            guard let head = cycle.first, let first = spec.stages[head] else { continue }
             let edge = first.after.first { $0.name == cycle.last }  // the edge that closes the cycle
             report(
                 edge?.location ?? first.location,
@@ -167,12 +171,21 @@ public struct PipelineValidator: Sendable {
                 hint: "remove one of these 'after' entries")
         }
 
+        // Every stage that was not accepted has a diagnostic; this guard keeps it so for any future check.
+        if problems.isEmpty, let missing = stageNames.first(where: { stages[$0] == nil }), let stage = spec.stages[missing] {
+            report(stage.location, "stage '\(missing)' could not be validated")
+        }
         if !problems.isEmpty { throw PipelineInvalid(problems) }
         var ordered: OrderedDictionary<String, ValidatedPipeline.Stage> = [:]
-        while ordered.count < stages.count {
+        var progressed = true
+        while ordered.count < stages.count && progressed {
+            progressed = false
             for name in stageNames where ordered[name] == nil {
-                let s = stages[name]!
-                if s.after.allSatisfy({ ordered[$0] != nil }) { ordered[name] = s }
+                guard let s = stages[name] else { continue }
+                if s.after.allSatisfy({ ordered[$0] != nil }) {
+                    ordered[name] = s
+                    progressed = true
+                }
             }
         }
         return ValidatedPipeline(
@@ -194,8 +207,10 @@ public struct PipelineValidator: Sendable {
                 if state[next] == 1, let start = stack.firstIndex(of: next) {
                     var cycle = Array(stack[start...]).reversed() as [String]
                     // reversed: A after B means B runs first; show in run order.
-                    let pivot = cycle.indices.min { order.firstIndex(of: cycle[$0])! < order.firstIndex(of: cycle[$1])! }!
-                    cycle = Array(cycle[pivot...] + cycle[..<pivot])
+                    let rank = { (name: String) in order.firstIndex(of: name) ?? Int.max }
+                    if let pivot = cycle.indices.min(by: { rank(cycle[$0]) < rank(cycle[$1]) }) {
+                        cycle = Array(cycle[pivot...] + cycle[..<pivot])
+                    }
                     if cycle.count > 1 && !seen.contains(cycle) {
                         seen.insert(cycle)
                         found.append(cycle)

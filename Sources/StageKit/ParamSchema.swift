@@ -183,8 +183,11 @@ public struct ParamSchema: Hashable, Sendable {
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a plausible typo.
+/// Words longer than 64 scalars get no suggestion: a typo of such a name is implausible, and the distance is
+/// quadratic in the lengths (a 64 KiB value against every key would stall validation).
 public func closestMatch(to word: String, among candidates: [String]) -> String? {
-    let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
+    guard word.unicodeScalars.count <= 64 else { return nil }
+    let scored = candidates.filter { $0.unicodeScalars.count <= 64 }.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
     guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
     return best.1 <= max(1, min(3, best.0.count / 3)) ? best.0 : nil
 }

@@ -127,7 +127,9 @@ func formatBytes(_ n: Int64) -> String {
 func parseBytes(_ text: String) -> Int64? {
     let multipliers: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
     if let last = text.uppercased().last, let m = multipliers[last], let n = Double(text.dropLast()) {
-        return Int64(n * Double(m))
+        let bytes = n * Double(m)
+        // Int64(_:) traps outside its range: a size of "1e300G" is refused, not a crash.
+        return bytes.isFinite && bytes >= 0 && bytes < 9e18 ? Int64(bytes) : nil
     }
     return Int64(text)
 }
