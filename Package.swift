@@ -54,7 +54,8 @@ let package = Package(
         .executableTarget(
             name: "finetunectl",
             dependencies: [
-                "PipelineCore", "StageKit", "ControlProtocol", "Daemon",
+                // The control client lives in ControlProtocol: the CLI does not link libsystemd.
+                "PipelineCore", "StageKit", "ControlProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

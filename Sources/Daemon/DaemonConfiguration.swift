@@ -25,6 +25,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var controlGroup: String
     /// Quiet time before a changed pipeline file is read (coalesces editors' bursts of writes).
     public var debounceMilliseconds: Int
+    /// Seconds between validations of a file rejected only because files it names do not exist yet.
+    public var revalidateInterval: Double
 
     static let schema = ParamSchema([
         ParamSpec("state_dir", .string, default: "/var/lib/finetuned"),
@@ -42,6 +44,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         ParamSpec("control_socket", .string),
         ParamSpec("control_group", .string, default: "finetuned"),
         ParamSpec("debounce_ms", .integer(minimum: 0, maximum: 60_000), default: 300),
+        ParamSpec("revalidate_interval", .number(minimum: 0.1, maximum: 86_400), default: 30),
     ])
 
     /// Reads a configuration file; a missing file means all defaults. Errors are located.
@@ -81,6 +84,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             controlSocket: canonical["control_socket"]?.stringValue
                 ?? runtime.map { "\($0)/control.sock" } ?? "/run/finetuned/control.sock",
             controlGroup: canonical["control_group"]!.stringValue!,
-            debounceMilliseconds: canonical["debounce_ms"]!.intValue!)
+            debounceMilliseconds: canonical["debounce_ms"]!.intValue!,
+            revalidateInterval: canonical["revalidate_interval"]!.doubleValue!)
     }
 }

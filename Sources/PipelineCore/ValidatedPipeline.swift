@@ -58,6 +58,12 @@ public struct PipelineValidator: Sendable {
         return try validate(spec, knownProblems: problems)
     }
 
+    /// Validates the bytes of a pipeline file already read (as ``BoundedFile`` does).
+    public func validate(bytes: [UInt8], file: String) throws -> ValidatedPipeline {
+        let (spec, problems) = try PipelineSpec.parseCollecting(bytes: bytes, file: file, displayName: nil)
+        return try validate(spec, knownProblems: problems)
+    }
+
     /// Validates pipeline text (as if read from `file`).
     public func validate(text: String, file: String) throws -> ValidatedPipeline {
         let (spec, problems) = try PipelineSpec.parseCollecting(text, file: file, displayName: nil)
@@ -66,8 +72,8 @@ public struct PipelineValidator: Sendable {
 
     public func validate(_ spec: PipelineSpec, knownProblems: [Diagnostic] = []) throws -> ValidatedPipeline {
         var problems = knownProblems
-        func report(_ at: SourceLocation, _ message: String, hint: String? = nil) {
-            problems.append(Diagnostic(at, message, hint: hint))
+        func report(_ at: SourceLocation, _ message: String, hint: String? = nil, code: Diagnostic.Code? = nil) {
+            problems.append(Diagnostic(at, message, hint: hint, code: code))
         }
         let stageNames = Array(spec.stages.keys)
         let dataNames = Array(spec.data.keys)
@@ -84,7 +90,7 @@ public struct PipelineValidator: Sendable {
             case .failure(.noMatch):
                 report(
                     input.pathLocation, "data input '\(input.name)': no file matches '\(input.path)'",
-                    hint: "paths are relative to the pipeline's folder \(spec.directory)")
+                    hint: "paths are relative to the pipeline's folder \(spec.directory)", code: .missingFile)
             case .failure(.outsideRoots(let file)):
                 report(
                     input.pathLocation, "data input '\(input.name)': '\(file)' is outside the allowed data roots",
@@ -100,7 +106,9 @@ public struct PipelineValidator: Sendable {
             let path = model.base.hasPrefix("/") ? model.base : spec.directory + "/" + model.base
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) || !isDirectory.boolValue {
-                report(model.location, "model base '\(model.base)' is not a directory", hint: "expected a folder with config.json and model weights")
+                report(
+                    model.location, "model base '\(model.base)' is not a directory",
+                    hint: "expected a folder with config.json and model weights", code: .missingFile)
             } else if !resolver.isConfined(path) {
                 report(model.location, "model base '\(model.base)' is outside the allowed data roots")
             } else {
