@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "finetuned-stage-testkit", targets: ["TestKitPlugin"]),
         .executable(name: "finetuned-stage-tokenize", targets: ["TokenizePlugin"]),
         .executable(name: "tokenizers-bench", targets: ["TokenizersBench"]),
+        .executable(name: "pipeline-fuzz", targets: ["pipeline-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
@@ -51,6 +52,9 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The parser/validator fuzzer: a library for the test suite's fixed budget, an executable for long runs.
+        .target(name: "PipelineFuzzing", dependencies: ["PipelineCore", "StageKit"]),
+        .executableTarget(name: "pipeline-fuzz", dependencies: ["PipelineFuzzing"]),
         .executableTarget(
             name: "finetunectl",
             dependencies: [
@@ -106,6 +110,9 @@ let package = Package(
         .testTarget(
             name: "PipelineCoreTests",
             // The executables are dependencies so that `swift test` builds them: the tests run the real ones.
-            dependencies: ["PipelineCore", "StageKit", "TestSupport", "finetunectl", "WordCountPlugin", "TestKitPlugin"]),
+            dependencies: [
+                "PipelineCore", "StageKit", "TestSupport", "PipelineFuzzing", "finetunectl", "WordCountPlugin",
+                "TestKitPlugin",
+            ]),
     ]
 )
