@@ -53,9 +53,12 @@ public final class Engine: Sendable {
         for name in stage.data {
             let input = pipeline.data[name]!
             let base = pipeline.dataBase[name] ?? "/"
+            let prefix = base.hasSuffix("/") ? base : base + "/"
             var files: [String: JSONValue] = [:]
             for file in input.files {
-                let relative = file.hasPrefix(base + "/") ? String(file.dropFirst(base.count + 1)) : file
+                // Never an absolute path in a key: a file outside the base (not produced by the resolver) is
+                // keyed by its name alone.
+                let relative = file.hasPrefix(prefix) ? String(file.dropFirst(prefix.count)) : (file as NSString).lastPathComponent
                 files[relative] = .string(try digester.digest(ofFile: file))
             }
             var fields: [String: JSONValue] = [:]

@@ -249,12 +249,19 @@ public struct PipelineValidator: Sendable {
         }
     }
 
-    /// The folder part of a pattern before its first wildcard component.
+    /// The folder part of a pattern before its first wildcard component, with `.` and `..` resolved as the
+    /// resolver resolves them (lexically), so that file names relative to it never carry the project's
+    /// absolute location into a cache key (`../data/*.txt` gave `/home/me/p/../data` before).
     static func fixedPrefix(of pattern: String, relativeTo directory: String) -> String {
         let absolute = pattern.hasPrefix("/") ? pattern : directory + "/" + pattern
         var parts: [Substring] = []
         for component in absolute.split(separator: "/") {
             if component.contains(where: { "*?[".contains($0) }) { break }
+            if component == "." { continue }
+            if component == ".." {
+                _ = parts.popLast()
+                continue
+            }
             parts.append(component)
         }
         let prefix = "/" + parts.joined(separator: "/")
