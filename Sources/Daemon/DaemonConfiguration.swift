@@ -73,7 +73,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
             stateDirectory: state,
             pipelineDirectories: strings("pipeline_dirs") ?? [state + "/pipelines"],
             pluginDirectories: strings("plugin_dirs")!,
-            dataRoots: strings("data_roots") ?? [state],
+            // Not the whole state folder: that would let a pipeline read the cache, runs and memos as data.
+            dataRoots: strings("data_roots") ?? [state + "/data"],
             maxConcurrentRuns: canonical["max_concurrent_runs"]!.intValue!,
             jobsPerRun: canonical["jobs_per_run"]!.intValue!,
             threadsPerStage: canonical["threads_per_stage"]!.intValue!,

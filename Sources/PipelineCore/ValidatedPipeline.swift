@@ -25,6 +25,8 @@ public struct ValidatedPipeline: Sendable {
     /// Base of each data input's relative file names (the pattern's folder before any wildcard).
     public var dataBase: [String: String]
     public var modelBase: String?
+    /// The data roots it was validated against (`nil`: unconfined); the engine checks them again at run time.
+    public var dataRoots: [String]?
     public var name: String { spec.name }
 
     /// Stages that depend on `stage`, directly or not.
@@ -197,7 +199,8 @@ public struct PipelineValidator: Sendable {
             }
         }
         return ValidatedPipeline(
-            spec: spec, stages: ordered, data: data, dataBase: dataBase, modelBase: modelBase)
+            spec: spec, stages: ordered, data: data, dataBase: dataBase, modelBase: modelBase,
+            dataRoots: resolver.allowedRoots)
     }
 
     /// Elementary cycles of the `after` graph, each reported once (rotated to start at its first-declared stage).
