@@ -6,6 +6,10 @@ extension Engine {
     /// ``jobs``). A failed stage leaves no artifact and its dependants are skipped. Cancelling the calling task
     /// stops running stages (they checkpoint) and returns a `cancelled` record.
     public func run(_ pipeline: ValidatedPipeline, observer: (any RunObserver)? = nil) async throws -> RunRecord {
+        // Shared with other runs, exclusive with `cache gc`: nothing this run produces or reads is collected
+        // under it.
+        let cacheUse = try await store.useLock()
+        defer { cacheUse.release() }
         store.removeAbandonedStaging()
         let recorder = try RunRecorder(engine: self, pipeline: pipeline, observer: observer)
         observer?.handle(.runStarted(recorder.snapshot))
@@ -126,6 +130,18 @@ extension Engine {
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         } catch {
             recorder.finish(name, status: .failed, error: "\(error)")
+            return (name, .failed, nil)
+        }
+        // The executable must still be the one whose digest is in the key (a plugin replaced since discovery
+        // would otherwise produce outputs filed under the old binary's key).
+        let plugin = stage.plugin
+        let current = try? await blockingIO { try FileDigester.sha256(ofFile: plugin.executable) }
+        guard current == plugin.digest else {
+            store.discard(staging: staging)
+            recorder.finish(
+                name, status: .failed,
+                error: "plugin '\(plugin.description.name)' at \(plugin.executable) changed since it was discovered "
+                    + "(reload the daemon, or run again)")
             return (name, .failed, nil)
         }
         let resumed = !((try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []).isEmpty

@@ -44,6 +44,12 @@ struct Cache: AsyncParsableCommand {
 
         func run() async throws {
             let engine = try options.engine()
+            // Deleting needs what gc needs: no run may be using the cache.
+            let exclusive = delete ? try engine.store.exclusiveLock() : nil
+            if delete && exclusive == nil {
+                throw failure("a pipeline run is using the cache; try --delete again when it has finished", code: Exit.stageFailed)
+            }
+            defer { exclusive?.release() }
             var corrupt = 0
             let all = engine.store.all()
             for artifact in all {
@@ -79,7 +85,12 @@ struct Cache: AsyncParsableCommand {
                 throw ValidationError("--keep-size: expected a size such as 0, 500M or 2G, got '\(keepSize)'")
             }
             let engine = try options.engine()
-            let plan = engine.collectGarbage(keepingUnreferencedBytes: budget, dryRun: dryRun)
+            let plan: Engine.GarbagePlan
+            do {
+                plan = try engine.collectGarbage(keepingUnreferencedBytes: budget, dryRun: dryRun)
+            } catch {
+                throw failure("\(error)", code: Exit.stageFailed)
+            }
             for a in plan.removed {
                 print("\(dryRun ? "would remove" : "removed") \(a.key.prefix(12)) \(a.manifest.pipeline)/\(a.manifest.stage) \(formatBytes(engine.store.size(of: a)))")
             }
