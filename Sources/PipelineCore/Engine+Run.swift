@@ -219,6 +219,9 @@ extension Engine {
             }
             out[name] = input
         }
+        for path in stage.paths where !resolver.isConfined(path.resolved) || path.files.contains(where: { !resolver.isConfined($0) }) {
+            throw EngineError("parameter \(renderParamPath(path.parameter)) ('\(path.written)') is no longer inside the data roots")
+        }
         if let base = pipeline.modelBase, !stage.plugin.description.modelFiles.isEmpty, !resolver.isConfined(base) {
             throw EngineError("model base '\(base)' is no longer inside the data roots")
         }

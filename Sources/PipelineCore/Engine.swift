@@ -77,6 +77,19 @@ public final class Engine: Sendable {
             }
             model = .object(files)
         }
+        // A `path` parameter enters the key by the content of its files, relative to it — never as a path.
+        var params = stage.params
+        for path in stage.paths {
+            var files: [String: JSONValue] = [:]
+            let prefix = path.resolved.hasSuffix("/") ? path.resolved : path.resolved + "/"
+            for file in path.files {
+                let real = DataResolver.realPath(file) ?? file
+                let relative = real == path.resolved ? (real as NSString).lastPathComponent
+                    : real.hasPrefix(prefix) ? String(real.dropFirst(prefix.count)) : (real as NSString).lastPathComponent
+                files[relative] = .string(try digester.digest(ofFile: file))
+            }
+            params = params.replacing(at: path.parameter, with: .object(["files": .object(files)]))
+        }
         let plugin = stage.plugin
         return .object([
             "format": .int(Engine.keyFormat),
@@ -84,7 +97,7 @@ public final class Engine: Sendable {
                 "name": .string(plugin.description.name), "version": .string(plugin.description.version),
                 "digest": .string(plugin.digest), "protocol": .int(plugin.description.protocolVersion),
             ]),
-            "params": stage.params,
+            "params": params,
             "upstream": .object(upstream.mapValues { .string($0) }),
             "data": .object(data),
             "model": model,

@@ -14,7 +14,17 @@ public struct ValidatedPipeline: Sendable {
         public var after: [String]
         /// Names of the data inputs this stage reads (`inputs:` and data-typed parameters).
         public var data: [String]
+        /// Its `path`-typed parameters, resolved (``params`` holds the resolved absolute paths).
+        public var paths: [ResolvedPath] = []
         public var name: String { spec.name }
+    }
+
+    /// A `path` parameter: as written, resolved, and the regular files it names (a folder: all below it).
+    public struct ResolvedPath: Sendable {
+        public var parameter: [ParamPathComponent]
+        public var written: String
+        public var resolved: String
+        public var files: [String]
     }
 
     public var spec: PipelineSpec
@@ -159,9 +169,31 @@ public struct PipelineValidator: Sendable {
                         report(location, "unknown data input '\(name)'", hint: Self.suggestion(name, dataNames, noun: "data inputs"))
                     }
                 }
+                var resolvedParams = params
+                var paths: [ValidatedPipeline.ResolvedPath] = []
+                for (parameter, written) in plugin.description.params.pathReferences(in: params) {
+                    let location = stage.with?.locate(parameter, atKey: false) ?? stage.withLocation
+                    let label = "stage '\(stage.name)' (\(plugin.description.name)): \(renderParamPath(parameter))"
+                    let absolute = written.hasPrefix("/") ? written : spec.directory + "/" + written
+                    switch resolver.resolve(written, relativeTo: spec.directory) {
+                    case .success(let files):
+                        guard let real = DataResolver.realPath(absolute) else {
+                            report(location, "\(label): '\(written)' does not exist", code: .missingFile)
+                            continue
+                        }
+                        paths.append(.init(parameter: parameter, written: written, resolved: real, files: files))
+                        resolvedParams = resolvedParams.replacing(at: parameter, with: .string(real))
+                    case .failure(.noMatch):
+                        report(location, "\(label): no file at '\(written)'", hint: "paths are relative to \(spec.directory)", code: .missingFile)
+                    case .failure(.outsideRoots(let file)):
+                        report(location, "\(label): '\(file)' is outside the allowed data roots")
+                    case .failure(.tooExpensive(let reason)):
+                        report(location, "\(label): '\(written)' was not resolved: \(reason)")
+                    }
+                }
                 stages[stage.name] = ValidatedPipeline.Stage(
-                    spec: stage, plugin: plugin, params: params, after: stage.after.map(\.name).filter { $0 != stage.name },
-                    data: reads)
+                    spec: stage, plugin: plugin, params: resolvedParams, after: stage.after.map(\.name).filter { $0 != stage.name },
+                    data: reads, paths: paths)
             } else {
                 for v in violations {
                     let location = stage.with?.locate(v.path, atKey: v.atKey) ?? stage.withLocation
@@ -271,5 +303,24 @@ public struct PipelineValidator: Sendable {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: prefix, isDirectory: &isDirectory), isDirectory.boolValue { return prefix }
         return (prefix as NSString).deletingLastPathComponent
+    }
+}
+
+extension JSONValue {
+    /// This value with the node at `path` replaced (unchanged if the path does not exist).
+    func replacing(at path: [ParamPathComponent], with new: JSONValue) -> JSONValue {
+        guard let head = path.first else { return new }
+        let rest = Array(path.dropFirst())
+        switch (head, self) {
+        case (.key(let k), .object(var o)):
+            guard let child = o[k] else { return self }
+            o[k] = child.replacing(at: rest, with: new)
+            return .object(o)
+        case (.index(let i), .array(var items)) where items.indices.contains(i):
+            items[i] = items[i].replacing(at: rest, with: new)
+            return .array(items)
+        default:
+            return self
+        }
     }
 }
