@@ -34,6 +34,6 @@ for (n, finding) in report.findings.enumerated() {
 print(
     "seed=\(seed) inputs=\(report.inputs) accepted=\(report.accepted) rejected=\(report.rejected) "
         + "findings=\(report.findings.count) hangs=\(report.hangs) "
-        + String(format: "slowest_s=%.3f ", report.slowestSeconds)
+        + String(format: "slowest_cpu_s=%.3f slowest_wall_s=%.3f ", report.slowestSeconds, report.slowestWallSeconds)
         + "largest_input=\(report.largestInput) peak_rss_mb=\(PipelineFuzzer.peakResidentBytes() >> 20)")
 exit(report.findings.isEmpty ? 0 : 1)

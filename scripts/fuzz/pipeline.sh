@@ -4,7 +4,7 @@
 #   scripts/fuzz/pipeline.sh [SECONDS [ROUND_SECONDS]]     (defaults: 600 s in rounds of 60 s)
 # Each round is one pipeline-fuzz process with its own seed, so a crash ends only its round: the input that
 # crashed it is kept under $OUT/crashes/. A round that does not end within ROUND_SECONDS + 30 s is a hang (its
-# last input is kept under $OUT/hangs/); a single input slower than HANG_SECONDS (default 2) is reported by the
+# last input is kept under $OUT/hangs/); a single input using more than HANG_SECONDS (default 2) of CPU is reported by the
 # fuzzer itself as a finding. Prints per round and in total: inputs tried, crashes, hangs, findings, peak RSS.
 # Environment: BUILD_DIR (default: build debug with swift build), OUT (default .build/fuzz-pipeline), SEED0.
 set -uo pipefail
