@@ -20,7 +20,7 @@ import SystemPackage
 public struct SubprocessStageRunner: StageRunner {
     /// Time between SIGTERM and SIGKILL when a stage is cancelled or times out.
     public var gracePeriod: Duration
-    /// How long `describe` may take.
+    /// How long `describe` may take (generous: on a loaded machine a debug build can need seconds to start).
     public var describeTimeout: Duration
     /// Extra environment for every plugin (e.g. `FINETUNED_CHECKPOINT_SECONDS`).
     public var environment: [String: String]
@@ -28,7 +28,7 @@ public struct SubprocessStageRunner: StageRunner {
     public var maxLogBytes: Int
 
     public init(
-        gracePeriod: Duration = .seconds(10), describeTimeout: Duration = .seconds(10),
+        gracePeriod: Duration = .seconds(10), describeTimeout: Duration = .seconds(30),
         environment: [String: String] = [:], maxLogBytes: Int = 64 << 20
     ) {
         self.gracePeriod = gracePeriod
