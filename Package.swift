@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "finetuned-stage-tokenize", targets: ["TokenizePlugin"]),
         .executable(name: "finetuned-stage-domain-pretrain", targets: ["DomainPretrainPlugin"]),
         .executable(name: "tokenizers-bench", targets: ["TokenizersBench"]),
+        .executable(name: "pipeline-fuzz", targets: ["pipeline-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
@@ -58,10 +59,14 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The parser/validator fuzzer: a library for the test suite's fixed budget, an executable for long runs.
+        .target(name: "PipelineFuzzing", dependencies: ["PipelineCore", "StageKit"]),
+        .executableTarget(name: "pipeline-fuzz", dependencies: ["PipelineFuzzing"]),
         .executableTarget(
             name: "finetunectl",
             dependencies: [
-                "PipelineCore", "StageKit", "ControlProtocol", "Daemon",
+                // The control client lives in ControlProtocol: the CLI does not link libsystemd.
+                "PipelineCore", "StageKit", "ControlProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -126,6 +131,9 @@ let package = Package(
         .testTarget(
             name: "PipelineCoreTests",
             // The executables are dependencies so that `swift test` builds them: the tests run the real ones.
-            dependencies: ["PipelineCore", "StageKit", "TestSupport", "finetunectl", "WordCountPlugin", "TestKitPlugin"]),
+            dependencies: [
+                "PipelineCore", "StageKit", "TestSupport", "PipelineFuzzing", "finetunectl", "WordCountPlugin",
+                "TestKitPlugin",
+            ]),
     ]
 )

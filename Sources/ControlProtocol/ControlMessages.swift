@@ -32,6 +32,8 @@ public struct PipelineStatus: Codable, Sendable {
     public enum State: String, Codable, Sendable {
         /// The file is invalid; `diagnostics` says why.
         case rejected
+        /// The file is being read and checked (off the daemon's event loop, with a deadline).
+        case validating
         case queued, running
         /// The last run finished (see `lastRun`).
         case idle

@@ -1,3 +1,4 @@
+import CSystemd
 import ControlProtocol
 import Foundation
 
@@ -7,6 +8,11 @@ import Foundation
 
 /// The control API on a unix stream socket: one JSON request line in, one JSON response line out.
 /// Access is by file permission: the socket is mode 0660, owned by the configured group.
+///
+/// Every client costs a bounded amount: at most ``maxClients`` are served at once (the next one is told the
+/// daemon is busy and closed), a request must arrive within ``ioTimeout``, the answer is written within it,
+/// and the handler (the supervisor) gets ``answerTimeout`` before the client is told to try again.
+/// Connections are accepted with `SOCK_CLOEXEC`, so a plugin spawned meanwhile never inherits one.
 public final class ControlServer: @unchecked Sendable {
     public typealias Handler = @Sendable (ControlRequest) async -> ControlResponse
     public let path: String
@@ -14,10 +20,20 @@ public final class ControlServer: @unchecked Sendable {
     private let handler: Handler
     private var listener: Int32 = -1
     private let lock = NSLock()
+    private var clients = 0
+    public let maxClients: Int
+    public let ioTimeout: Duration
+    public let answerTimeout: Duration
 
-    public init(path: String, group: String, handler: @escaping Handler) {
+    public init(
+        path: String, group: String, maxClients: Int = 16, ioTimeout: Duration = .seconds(2),
+        answerTimeout: Duration = .seconds(5), handler: @escaping Handler
+    ) {
         self.path = path
         self.group = group
+        self.maxClients = max(1, maxClients)
+        self.ioTimeout = ioTimeout
+        self.answerTimeout = answerTimeout
         self.handler = handler
     }
 
@@ -70,58 +86,84 @@ public final class ControlServer: @unchecked Sendable {
 
     private func acceptLoop(_ fd: Int32) {
         while true {
-            let client = accept(fd, nil, nil)
+            // accept4 with SOCK_CLOEXEC: setting FD_CLOEXEC after accept races with plugin spawns.
+            let client = finetuned_accept_cloexec(fd)
             if client < 0 {
-                if errno == EINTR { continue }
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                if errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM {
+                    usleep(100_000)  // out of descriptors: let running clients finish rather than spin
+                    continue
+                }
                 return  // closed by stop()
             }
-            _ = fcntl(client, F_SETFD, FD_CLOEXEC)  // plugins spawned meanwhile must not inherit it
-            let thread = Thread { [weak self] in self?.serve(client) }
+            ControlClient.setTimeouts(client, ioTimeout)
+            let admitted = lock.withLock {
+                guard clients < maxClients else { return false }
+                clients += 1
+                return true
+            }
+            guard admitted else {
+                respond(client, ControlResponse(ok: false, error: "the daemon is serving \(maxClients) clients; try again"))
+                close(client)
+                continue
+            }
+            let thread = Thread { [weak self] in
+                self?.serve(client)
+                self?.lock.withLock { self?.clients -= 1 }
+            }
             thread.start()
         }
     }
 
     private func serve(_ client: Int32) {
         defer { close(client) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while !data.contains(0x0A), data.count < 1 << 20 {
-            let n = read(client, &buffer, buffer.count)
-            if n <= 0 { break }
-            data.append(contentsOf: buffer[0..<n])
-        }
-        let line = data.split(separator: 0x0A).first ?? Data()
         let response: ControlResponse
-        if let request = try? JSONDecoder().decode(ControlRequest.self, from: line) {
-            let box = ResponseBox()
-            let done = DispatchSemaphore(value: 0)
-            let handler = self.handler
-            Task {
-                box.value = await handler(request)
-                done.signal()
+        switch ControlWire.readLine(client, limit: 64 << 10) {
+        case .line(let line):
+            if let request = try? JSONDecoder().decode(ControlRequest.self, from: line) {
+                response = answer(request)
+            } else {
+                response = ControlResponse(ok: false, error: "malformed request; expected one JSON line (docs/daemon.md)")
             }
-            done.wait()
-            response = box.value!
-        } else {
-            response = ControlResponse(ok: false, error: "malformed request; expected one JSON line (docs/daemon.md)")
+        case .tooLong:
+            response = ControlResponse(ok: false, error: "request longer than 64 KiB")
+        case .timedOut:
+            response = ControlResponse(ok: false, error: "no request within \(ioTimeout)")
+        case .closed:
+            return
         }
+        respond(client, response)
+    }
+
+    /// The handler's answer, or "busy" if it takes longer than ``answerTimeout`` (the handler goes on; its
+    /// late answer is dropped).
+    private func answer(_ request: ControlRequest) -> ControlResponse {
+        let box = ResponseBox()
+        let done = DispatchSemaphore(value: 0)
+        let handler = self.handler
+        Task {
+            let value = await handler(request)
+            box.set(value)
+            done.signal()
+        }
+        let seconds = Double(answerTimeout.components.seconds) + Double(answerTimeout.components.attoseconds) / 1e18
+        if done.wait(timeout: .now() + seconds) == .success, let value = box.get() { return value }
+        return ControlResponse(
+            ok: false, error: "the daemon is busy (no answer within \(answerTimeout)); try again")
+    }
+
+    private func respond(_ client: Int32, _ response: ControlResponse) {
         guard var out = try? JSONEncoder().encode(response) else { return }
         out.append(0x0A)
-        out.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(client, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { break }
-                offset += n
-            }
-        }
+        _ = out.withUnsafeBytes { ControlWire.writeAll(client, $0) }
     }
 }
 
 private final class ResponseBox: @unchecked Sendable {
-    var value: ControlResponse?
+    private let lock = NSLock()
+    private var value: ControlResponse?
+    func set(_ v: ControlResponse) { lock.withLock { value = v } }
+    func get() -> ControlResponse? { lock.withLock { value } }
 }
 
 public struct ControlServerError: Error, CustomStringConvertible {
@@ -129,38 +171,3 @@ public struct ControlServerError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-/// The client side, for `finetunectl`.
-public enum ControlClient {
-    public static func send(_ request: ControlRequest, to path: String) throws -> ControlResponse {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw ControlServerError("socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw ControlServerError("socket path too long") }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else {
-            throw ControlServerError(
-                "cannot reach the daemon at \(path): \(String(cString: strerror(errno))) "
-                    + "(is finetuned running? are you in its group? try --socket)")
-        }
-        var line = try JSONEncoder().encode(request)
-        line.append(0x0A)
-        _ = line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            data.append(contentsOf: buffer[0..<n])
-        }
-        return try JSONDecoder().decode(ControlResponse.self, from: data.split(separator: 0x0A).first ?? Data())
-    }
-}

@@ -25,6 +25,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var controlGroup: String
     /// Quiet time before a changed pipeline file is read (coalesces editors' bursts of writes).
     public var debounceMilliseconds: Int
+    /// Seconds between validations of a file rejected only because files it names do not exist yet.
+    public var revalidateInterval: Double
 
     static let schema = ParamSchema([
         ParamSpec("state_dir", .string, default: "/var/lib/finetuned"),
@@ -35,12 +37,14 @@ public struct DaemonConfiguration: Sendable, Equatable {
         ParamSpec("jobs_per_run", .integer(minimum: 1, maximum: 64), default: 1),
         ParamSpec("threads_per_stage", .integer(minimum: 1, maximum: 256), default: 2),
         ParamSpec("log_level", .oneOf(["debug", "info", "notice", "warning", "error"]), default: "info"),
-        ParamSpec("progress_log_interval", .number(minimum: 1), default: 30),
-        ParamSpec("checkpoint_interval", .integer(minimum: 1), default: 300),
-        ParamSpec("stop_grace_seconds", .number(minimum: 0.1), default: 60),
+        // Every number has an upper bound: each becomes a duration or an integer somewhere.
+        ParamSpec("progress_log_interval", .number(minimum: 1, maximum: 86_400), default: 30),
+        ParamSpec("checkpoint_interval", .integer(minimum: 1, maximum: 604_800), default: 300),
+        ParamSpec("stop_grace_seconds", .number(minimum: 0.1, maximum: 3600), default: 60),
         ParamSpec("control_socket", .string),
         ParamSpec("control_group", .string, default: "finetuned"),
         ParamSpec("debounce_ms", .integer(minimum: 0, maximum: 60_000), default: 300),
+        ParamSpec("revalidate_interval", .number(minimum: 0.1, maximum: 86_400), default: 30),
     ])
 
     /// Reads a configuration file; a missing file means all defaults. Errors are located.
@@ -69,7 +73,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
             stateDirectory: state,
             pipelineDirectories: strings("pipeline_dirs") ?? [state + "/pipelines"],
             pluginDirectories: strings("plugin_dirs")!,
-            dataRoots: strings("data_roots") ?? [state],
+            // Not the whole state folder: that would let a pipeline read the cache, runs and memos as data.
+            dataRoots: strings("data_roots") ?? [state + "/data"],
             maxConcurrentRuns: canonical["max_concurrent_runs"]!.intValue!,
             jobsPerRun: canonical["jobs_per_run"]!.intValue!,
             threadsPerStage: canonical["threads_per_stage"]!.intValue!,
@@ -80,6 +85,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             controlSocket: canonical["control_socket"]?.stringValue
                 ?? runtime.map { "\($0)/control.sock" } ?? "/run/finetuned/control.sock",
             controlGroup: canonical["control_group"]!.stringValue!,
-            debounceMilliseconds: canonical["debounce_ms"]!.intValue!)
+            debounceMilliseconds: canonical["debounce_ms"]!.intValue!,
+            revalidateInterval: canonical["revalidate_interval"]!.doubleValue!)
     }
 }

@@ -84,11 +84,15 @@ public final class PipelineWatcher: @unchecked Sendable {
         return name.hasSuffix(".yaml") || name.hasSuffix(".yml")
     }
 
-    /// The pipeline files currently in `directories`.
+    /// At most this many pipeline files are taken from one folder (a folder of a million files must not
+    /// stall a rescan).
+    public static let maxFilesPerFolder = 4096
+
+    /// The pipeline files currently in `directories` (at most ``maxFilesPerFolder`` each, by name).
     public static func scan(_ directories: [String]) -> [String] {
         directories.flatMap { dir in
             ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter(isPipelineFile).sorted()
-                .map { dir + "/" + $0 }
+                .prefix(maxFilesPerFolder).map { dir + "/" + $0 }
         }
     }
 

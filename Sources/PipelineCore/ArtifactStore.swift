@@ -58,6 +58,38 @@ public struct ArtifactStore: Sendable {
         return KeyLock(fd: fd)
     }
 
+    /// Marks this process as using the cache (a run): `flock(LOCK_SH)` on `locks/cache.lock`, held until the
+    /// lock is released. Waits while `cache gc` holds it exclusively. Cancellable.
+    public func useLock() async throws -> KeyLock {
+        let fd = try openCacheLock()
+        while flock(fd, LOCK_SH | LOCK_NB) != 0 {
+            if Task.isCancelled {
+                close(fd)
+                throw CancellationError()
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return KeyLock(fd: fd)
+    }
+
+    /// The exclusive lock garbage collection needs, or `nil` at once if a run holds ``useLock()``: gc never
+    /// deletes what a running pipeline has just produced or is about to read.
+    public func exclusiveLock() throws -> KeyLock? {
+        let fd = try openCacheLock()
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            return nil
+        }
+        return KeyLock(fd: fd)
+    }
+
+    private func openCacheLock() throws -> Int32 {
+        let path = "\(root)/locks/cache.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw EngineError("cannot open lock '\(path)': \(String(cString: strerror(errno)))") }
+        return fd
+    }
+
     /// A fresh staging directory for an attempt at `key`, with an empty `files/` inside.
     public func beginStaging(_ key: String) throws -> String {
         let dir = "\(root)/staging/\(key).\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
@@ -77,12 +109,16 @@ public struct ArtifactStore: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         for file in manifest.files { ArtifactStore.flush(staging + "/files/" + file.path) }
+        // Committed outputs are read-only: a plugin that writes into its input cannot corrupt the cache
+        // silently (cache verify would still find it).
+        ArtifactStore.setReadOnly(staging + "/files", true)
         try AtomicFile.write(try encoder.encode(manifest), to: staging + "/manifest.json", durable: true)
         syncDirectory(staging)
         let final = directory(for: manifest.key)
         try FileManager.default.createDirectory(
             atPath: (final as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if lookup(manifest.key) == nil {
+            ArtifactStore.setReadOnly(final, false)
             try? FileManager.default.removeItem(atPath: final)  // an incomplete leftover (no valid manifest)
             guard rename(staging, final) == 0 else {
                 throw EngineError("cannot move artifact into the cache: \(String(cString: strerror(errno)))")
@@ -91,10 +127,35 @@ public struct ArtifactStore: Sendable {
         } else {
             discard(staging: staging)
         }
-        return lookup(manifest.key)!
+        // gc cannot run while this process holds the cache use lock; if the artifact is gone anyway, say so.
+        guard let artifact = lookup(manifest.key) else {
+            throw EngineError("the artifact \(manifest.key.prefix(12)) vanished from the cache right after it was stored")
+        }
+        return artifact
     }
 
-    public func discard(staging: String) { try? FileManager.default.removeItem(atPath: staging) }
+    public func discard(staging: String) {
+        ArtifactStore.setReadOnly(staging, false)
+        try? FileManager.default.removeItem(atPath: staging)
+    }
+
+    /// Removes (or restores) write permission on every file and folder below `path` (not following symlinks).
+    static func setReadOnly(_ path: String, _ readOnly: Bool) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        let type = st.st_mode & S_IFMT
+        guard type == S_IFDIR || type == S_IFREG else { return }
+        let mode = readOnly ? st.st_mode & ~mode_t(0o222) : st.st_mode | mode_t(0o200)
+        if type == S_IFDIR {
+            if !readOnly { chmod(path, mode & 0o7777) }  // writable before its entries are changed or removed
+            for child in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+                setReadOnly(path + "/" + child, readOnly)
+            }
+            if readOnly { chmod(path, mode & 0o7777) }
+        } else {
+            chmod(path, mode & 0o7777)
+        }
+    }
 
     /// Removes staging directories left by processes that no longer exist (a killed run).
     public func removeAbandonedStaging() {
@@ -162,6 +223,7 @@ public struct ArtifactStore: Sendable {
         guard rename(artifact.directory, trash) == 0 else {
             throw EngineError("cannot remove \(artifact.directory): \(String(cString: strerror(errno)))")
         }
+        ArtifactStore.setReadOnly(trash, false)
         try FileManager.default.removeItem(atPath: trash)
         try? FileManager.default.removeItem(atPath: scratchDirectory(for: artifact.key))
     }

@@ -22,11 +22,20 @@ public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
     public var location: SourceLocation
     public var message: String
     public var hint: String?
+    /// What kind of problem, where a caller acts on it (`nil` for most).
+    public var code: Code?
 
-    public init(_ location: SourceLocation, _ message: String, hint: String? = nil) {
+    public enum Code: String, Hashable, Sendable, Codable {
+        /// A file or folder the pipeline names does not exist (yet): the daemon validates the file again
+        /// later, so data that arrives after its pipeline is picked up.
+        case missingFile
+    }
+
+    public init(_ location: SourceLocation, _ message: String, hint: String? = nil, code: Code? = nil) {
         self.location = location
         self.message = message
         self.hint = hint
+        self.code = code
     }
 
     /// `file:line:column: error: message` — the form editors and compilers use, so locations are clickable.
@@ -39,6 +48,8 @@ public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
 public struct PipelineInvalid: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [Diagnostic]
     public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics.sorted { $0.location < $1.location } }
+    /// Whether every problem is a missing file: the same text may validate once the files exist.
+    public var onlyMissingFiles: Bool { !diagnostics.isEmpty && diagnostics.allSatisfy { $0.code == .missingFile } }
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 

@@ -17,8 +17,19 @@ extension Engine {
     }
 
     /// Removes unreferenced artifacts beyond `budget` bytes, least recently used first. Referenced artifacts
-    /// are never removed, whatever the budget.
-    public func collectGarbage(keepingUnreferencedBytes budget: Int64, dryRun: Bool) -> GarbagePlan {
+    /// are never removed, whatever the budget. Refuses (throws) while any run in any process uses the cache:
+    /// a running pipeline's fresh upstream artifacts are not referenced by an index yet.
+    public func collectGarbage(keepingUnreferencedBytes budget: Int64, dryRun: Bool) throws -> GarbagePlan {
+        var exclusive: KeyLock?
+        if !dryRun {
+            exclusive = try store.exclusiveLock()
+            if exclusive == nil {
+                throw EngineError(
+                    "a pipeline run is using the cache; gc removes nothing while one runs",
+                    hint: "try again when it has finished (--dry-run works meanwhile)")
+            }
+        }
+        defer { exclusive?.release() }
         let referenced = referencedKeys()
         let unreferenced = store.all().filter { !referenced.contains($0.key) }
             .sorted { store.lastUsed($0) > store.lastUsed($1) }

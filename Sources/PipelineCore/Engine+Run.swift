@@ -6,6 +6,10 @@ extension Engine {
     /// ``jobs``). A failed stage leaves no artifact and its dependants are skipped. Cancelling the calling task
     /// stops running stages (they checkpoint) and returns a `cancelled` record.
     public func run(_ pipeline: ValidatedPipeline, observer: (any RunObserver)? = nil) async throws -> RunRecord {
+        // Shared with other runs, exclusive with `cache gc`: nothing this run produces or reads is collected
+        // under it.
+        let cacheUse = try await store.useLock()
+        defer { cacheUse.release() }
         store.removeAbandonedStaging()
         let recorder = try RunRecorder(engine: self, pipeline: pipeline, observer: observer)
         observer?.handle(.runStarted(recorder.snapshot))
@@ -82,6 +86,15 @@ extension Engine {
         upstreamDirectories: [String: String], recorder: RunRecorder
     ) async -> (String, RunRecord.Stage.Status, Artifact?) {
         let name = stage.name
+        // Validation checked the paths when the file was read; a queued run may start much later, after a
+        // file was swapped for a symlink out of the roots. Check again, and hand the plugin resolved paths.
+        let data: [String: DataInput]
+        do {
+            data = try Engine.confinedData(of: stage, in: pipeline)
+        } catch {
+            recorder.finish(name, status: .failed, error: "\(error)")
+            return (name, .failed, nil)
+        }
         let inputs: JSONValue
         do {
             // Hashing data (possibly gigabytes) is blocking I/O: keep it off Swift concurrency's few threads.
@@ -119,11 +132,23 @@ extension Engine {
             recorder.finish(name, status: .failed, error: "\(error)")
             return (name, .failed, nil)
         }
+        // The executable must still be the one whose digest is in the key (a plugin replaced since discovery
+        // would otherwise produce outputs filed under the old binary's key).
+        let plugin = stage.plugin
+        let current = try? await blockingIO { try FileDigester.sha256(ofFile: plugin.executable) }
+        guard current == plugin.digest else {
+            store.discard(staging: staging)
+            recorder.finish(
+                name, status: .failed,
+                error: "plugin '\(plugin.description.name)' at \(plugin.executable) changed since it was discovered "
+                    + "(reload the daemon, or run again)")
+            return (name, .failed, nil)
+        }
         let resumed = !((try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []).isEmpty
         recorder.started(name, key: key, resumed: resumed)
         let request = RunRequest(
             pipeline: pipeline.name, stage: name, runID: recorder.runID, params: stage.params,
-            upstream: upstreamDirectories, data: stage.data.reduce(into: [:]) { $0[$1] = pipeline.data[$1] },
+            upstream: upstreamDirectories, data: data,
             modelBase: stage.plugin.description.modelFiles.isEmpty ? nil : pipeline.modelBase,
             outputDir: staging + "/files", scratchDir: scratch, seed: pipeline.spec.seed, threads: threadsPerStage)
         let began = Date()
@@ -165,6 +190,42 @@ extension Engine {
             recorder.finish(name, status: .stopped, reason: "stopped on request; the next run resumes it")
             return (name, .stopped, nil)
         }
+    }
+}
+
+extension Engine {
+    /// The stage's data inputs with every file resolved (symlinks and `..`), each checked to be a regular file
+    /// inside the pipeline's data roots now; the model folder likewise.
+    /// ``confinedData(of:in:)`` for tests.
+    public static func confinedDataForTesting(of stage: ValidatedPipeline.Stage, in pipeline: ValidatedPipeline) throws
+        -> [String: DataInput]
+    { try confinedData(of: stage, in: pipeline) }
+
+    static func confinedData(of stage: ValidatedPipeline.Stage, in pipeline: ValidatedPipeline) throws -> [String: DataInput] {
+        let resolver = DataResolver(allowedRoots: pipeline.dataRoots)
+        var out: [String: DataInput] = [:]
+        for name in stage.data {
+            guard var input = pipeline.data[name] else { continue }
+            input.files = try input.files.map { file in
+                var st = stat()
+                guard stat(file, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, resolver.isConfined(file),
+                    let real = DataResolver.realPath(file)
+                else {
+                    throw EngineError(
+                        "data file '\(file)' of input '\(name)' is no longer a regular file inside the data roots",
+                        hint: "it changed after the pipeline was validated; restore it, or drop the pipeline file again")
+                }
+                return real
+            }
+            out[name] = input
+        }
+        for path in stage.paths where !resolver.isConfined(path.resolved) || path.files.contains(where: { !resolver.isConfined($0) }) {
+            throw EngineError("parameter \(renderParamPath(path.parameter)) ('\(path.written)') is no longer inside the data roots")
+        }
+        if let base = pipeline.modelBase, !stage.plugin.description.modelFiles.isEmpty, !resolver.isConfined(base) {
+            throw EngineError("model base '\(base)' is no longer inside the data roots")
+        }
+        return out
     }
 }
 

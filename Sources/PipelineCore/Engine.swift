@@ -53,9 +53,12 @@ public final class Engine: Sendable {
         for name in stage.data {
             let input = pipeline.data[name]!
             let base = pipeline.dataBase[name] ?? "/"
+            let prefix = base.hasSuffix("/") ? base : base + "/"
             var files: [String: JSONValue] = [:]
             for file in input.files {
-                let relative = file.hasPrefix(base + "/") ? String(file.dropFirst(base.count + 1)) : file
+                // Never an absolute path in a key: a file outside the base (not produced by the resolver) is
+                // keyed by its name alone.
+                let relative = file.hasPrefix(prefix) ? String(file.dropFirst(prefix.count)) : (file as NSString).lastPathComponent
                 files[relative] = .string(try digester.digest(ofFile: file))
             }
             var fields: [String: JSONValue] = [:]
@@ -74,6 +77,19 @@ public final class Engine: Sendable {
             }
             model = .object(files)
         }
+        // A `path` parameter enters the key by the content of its files, relative to it — never as a path.
+        var params = stage.params
+        for path in stage.paths {
+            var files: [String: JSONValue] = [:]
+            let prefix = path.resolved.hasSuffix("/") ? path.resolved : path.resolved + "/"
+            for file in path.files {
+                let real = DataResolver.realPath(file) ?? file
+                let relative = real == path.resolved ? (real as NSString).lastPathComponent
+                    : real.hasPrefix(prefix) ? String(real.dropFirst(prefix.count)) : (real as NSString).lastPathComponent
+                files[relative] = .string(try digester.digest(ofFile: file))
+            }
+            params = params.replacing(at: path.parameter, with: .object(["files": .object(files)]))
+        }
         let plugin = stage.plugin
         return .object([
             "format": .int(Engine.keyFormat),
@@ -81,7 +97,7 @@ public final class Engine: Sendable {
                 "name": .string(plugin.description.name), "version": .string(plugin.description.version),
                 "digest": .string(plugin.digest), "protocol": .int(plugin.description.protocolVersion),
             ]),
-            "params": stage.params,
+            "params": params,
             "upstream": .object(upstream.mapValues { .string($0) }),
             "data": .object(data),
             "model": model,

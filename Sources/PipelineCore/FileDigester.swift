@@ -30,14 +30,23 @@ public final class FileDigester: @unchecked Sendable {
     public private(set) var bytesHashed: Int64 = 0
 
     /// - Parameter memoPath: where to keep the memo, or `nil` to hash every time.
-    public init(memoPath: String?) {
+    /// Entries the memo keeps: past this, entries of files that changed or vanished go first, then those of
+    /// the least recently modified files.
+    public let maxEntries: Int
+
+    public init(memoPath: String?, maxEntries: Int = 100_000) {
         self.memoPath = memoPath
-        if let memoPath, let data = FileManager.default.contents(atPath: memoPath),
-            let loaded = try? JSONDecoder().decode([String: Entry].self, from: data)
+        self.maxEntries = max(1, maxEntries)
+        // Bounded like any file the daemon reads: a memo too large to be its own is ignored (and rewritten).
+        if let memoPath, let bytes = try? BoundedFile.read(memoPath, maxBytes: 64 << 20, followSymlinks: false),
+            let loaded = try? JSONDecoder().decode([String: Entry].self, from: Data(bytes))
         {
             memo = loaded
         }
     }
+
+    /// Number of memoised digests.
+    public var count: Int { lock.withLock { memo.count } }
 
     /// The hex SHA-256 of the file's bytes.
     public func digest(ofFile path: String) throws -> String {
@@ -61,9 +70,19 @@ public final class FileDigester: @unchecked Sendable {
         let data: Data? = lock.withLock {
             guard dirty else { return nil }
             dirty = false
+            prune()
             return try? JSONEncoder().encode(memo)
         }
         if let data { try? AtomicFile.write(data, to: memoPath) }
+    }
+
+    /// Keeps the memo within ``maxEntries`` (called under the lock).
+    private func prune() {
+        guard memo.count > maxEntries else { return }
+        for (path, entry) in memo where (try? FileDigester.stamp(path)) != entry.stamp { memo[path] = nil }
+        guard memo.count > maxEntries else { return }
+        let oldest = memo.sorted { $0.value.stamp.mtimeNanos < $1.value.stamp.mtimeNanos }.prefix(memo.count - maxEntries)
+        for (path, _) in oldest { memo[path] = nil }
     }
 
     static func stamp(_ path: String) throws -> Stamp {

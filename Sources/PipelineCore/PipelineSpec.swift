@@ -7,6 +7,9 @@ import StageKit
 public struct PipelineSpec: Sendable {
     /// The format version this engine reads.
     public static let supportedVersion = 1
+    /// Bounds that keep validation cheap (graph checks are quadratic in the number of stages).
+    public static let maxStages = 256
+    public static let maxDataInputs = 256
 
     /// The pipeline file's absolute path.
     public var file: String
@@ -55,8 +58,10 @@ public struct StageSpec: Sendable {
     /// The raw `with:` mapping, validated against the plugin's schema later.
     public var with: YAMLNode?
     public var withLocation: SourceLocation
-    /// Kill the plugin when a single attempt takes longer (seconds).
+    /// Kill the plugin when a single attempt takes longer (seconds, at most ``maxTimeout``).
     public var timeout: Double?
+    /// The longest `timeout:` a stage may set: 30 days.
+    public static let maxTimeout: Double = 30 * 86_400
     public var description: String?
 
     public struct Reference: Sendable {
@@ -84,23 +89,27 @@ extension PipelineSpec {
 
     /// Reads and parses a pipeline file, returning what could be understood together with the problems found,
     /// so that validation can go on and report the rest. Throws only when nothing could be understood.
-    static func loadCollecting(file: String) throws -> (PipelineSpec, [Diagnostic]) {
+    /// The file must be a regular file of at most ``YAMLLimits/maxBytes``; with `followSymlinks == false` a
+    /// symlink is refused too (the daemon's watched folders).
+    static func loadCollecting(file: String, followSymlinks: Bool = true) throws -> (PipelineSpec, [Diagnostic]) {
         let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
-        let text: String
+        let bytes: [UInt8]
         do {
-            text = try String(contentsOfFile: absolute, encoding: .utf8)
+            bytes = try BoundedFile.read(absolute, maxBytes: YAMLLimits.pipeline.maxBytes, followSymlinks: followSymlinks)
         } catch {
-            throw PipelineInvalid([
-                Diagnostic(SourceLocation(file: file, line: 1, column: 1), "cannot read the file: \(error.localizedDescription)")
-            ])
+            throw PipelineInvalid([Diagnostic(SourceLocation(file: file, line: 1, column: 1), error.description)])
         }
-        return try parseCollecting(text, file: absolute, displayName: file)
+        return try parseCollecting(bytes: bytes, file: absolute, displayName: file)
     }
 
     /// `displayName` is the path shown in diagnostics (as the user typed it).
     static func parseCollecting(_ text: String, file: String, displayName: String?) throws -> (PipelineSpec, [Diagnostic]) {
+        try parseCollecting(bytes: Array(text.utf8), file: file, displayName: displayName)
+    }
+
+    static func parseCollecting(bytes: [UInt8], file: String, displayName: String?) throws -> (PipelineSpec, [Diagnostic]) {
         var reader = SpecReader(file: displayName ?? file)
-        guard let root = try YAMLNode.parse(text, file: displayName ?? file) else {
+        guard let root = try YAMLNode.parse(bytes: bytes, file: displayName ?? file) else {
             throw PipelineInvalid([
                 Diagnostic(
                     SourceLocation(file: displayName ?? file, line: 1, column: 1), "the pipeline file is empty",
@@ -216,7 +225,10 @@ struct SpecReader {
         var data: OrderedDictionary<String, DataSpec> = [:]
         if let d = top["data"] {
             if case .mapping(let list) = d.value.kind {
-                for entry in list { if let spec = dataSpec(entry) { data[entry.key] = spec } }
+                if list.count > PipelineSpec.maxDataInputs {
+                    report(d.value.location, "more than \(PipelineSpec.maxDataInputs) data inputs", hint: "use a folder or a glob")
+                }
+                for entry in list.prefix(PipelineSpec.maxDataInputs) { if let spec = dataSpec(entry) { data[entry.key] = spec } }
             } else {
                 report(d.value.location, "'data' must be a mapping of input names to inputs, found \(d.value.kindName)")
             }
@@ -226,7 +238,10 @@ struct SpecReader {
         if let s = top["stages"] {
             if case .mapping(let list) = s.value.kind {
                 if list.isEmpty { report(s.value.location, "'stages' is empty", hint: "a pipeline needs at least one stage") }
-                for entry in list { if let spec = stageSpec(entry) { stages[entry.key] = spec } }
+                if list.count > PipelineSpec.maxStages {
+                    report(s.value.location, "more than \(PipelineSpec.maxStages) stages", hint: "split the pipeline")
+                }
+                for entry in list.prefix(PipelineSpec.maxStages) { if let spec = stageSpec(entry) { stages[entry.key] = spec } }
             } else {
                 report(s.value.location, "'stages' must be a mapping of stage names to stages, found \(s.value.kindName)")
             }
@@ -290,17 +305,26 @@ struct SpecReader {
         if let t = fields["timeout"] {
             timeout = Duration.seconds(parsing: t.value)
             if timeout == nil {
-                report(t.value.location, "'timeout' must be a duration such as 90, 30s, 15m or 2h")
+                report(
+                    t.value.location, "'timeout' must be a duration such as 90, 30s, 15m or 2h",
+                    hint: "positive, at most 30 days (720h)")
             }
         }
-        if let w = fields["with"], case .scalar(_, let plain) = w.value.kind, !(plain && w.value.json == .null) {
-            report(w.value.location, "'with' must be a mapping of parameters, found \(w.value.kindName)")
+        var with = fields["with"]?.value
+        if let w = with {
+            switch w.kind {
+            case .mapping: break
+            case .scalar(_, let plain) where plain && w.json == .null: with = nil  // `with:` left empty
+            default:
+                report(w.location, "'with' must be a mapping of parameters, found \(w.kindName)")
+                with = nil
+            }
         }
         return StageSpec(
             name: entry.key, location: entry.keyLocation, plugin: plugin, pluginLocation: pluginEntry.value.location,
             after: fields["after"].map { names($0.value, what: "'after'") } ?? [],
             inputs: fields["inputs"].map { names($0.value, what: "'inputs'") } ?? [],
-            with: fields["with"]?.value, withLocation: fields["with"]?.keyLocation ?? entry.keyLocation,
+            with: with, withLocation: fields["with"]?.keyLocation ?? entry.keyLocation,
             timeout: timeout, description: fields["description"].flatMap { string($0.value, what: "'description'") })
     }
 }
@@ -338,17 +362,21 @@ extension YAMLNode {
 }
 
 extension Duration {
-    /// Seconds from `90`, `2.5`, `30s`, `15m`, `2h`.
+    /// Seconds from `90`, `2.5`, `30s`, `15m`, `2h`; `nil` unless positive, finite and at most
+    /// ``StageSpec/maxTimeout`` (a timeout becomes an integer count of milliseconds).
     static func seconds(parsing node: YAMLNode) -> Double? {
-        if let d = node.json.doubleValue { return d > 0 ? d : nil }
-        guard let s = node.json.stringValue, let unit = s.last, let value = Double(s.dropLast()), value > 0 else {
-            return nil
+        let seconds: Double
+        if let d = node.json.doubleValue {
+            seconds = d
+        } else {
+            guard let s = node.json.stringValue, let unit = s.last, let value = Double(s.dropLast()) else { return nil }
+            switch unit {
+            case "s": seconds = value
+            case "m": seconds = value * 60
+            case "h": seconds = value * 3600
+            default: return nil
+            }
         }
-        switch unit {
-        case "s": return value
-        case "m": return value * 60
-        case "h": return value * 3600
-        default: return nil
-        }
+        return seconds.isFinite && seconds > 0 && seconds <= StageSpec.maxTimeout ? seconds : nil
     }
 }

@@ -52,13 +52,19 @@ public struct PluginRegistry: Sendable {
                 guard FileManager.default.isExecutableFile(atPath: path), !seen.contains(file) else { continue }
                 seen.insert(file)
                 do {
-                    let digest = try digester.digest(ofFile: path)
-                    if let hit = memo[path], hit.digest == digest {
-                        found.append(hit)
+                    // Hashed afresh (not through the digest memo): the memo lives in the cache folder, which
+                    // must not decide what runs.
+                    let digest = try FileDigester.sha256(ofFile: path)
+                    let expected = String(file.dropFirst(executablePrefix.count))
+                    // The memo supplies only a description, for an executable found here with this digest; the
+                    // path executed is always the one found on disk, never one read from the memo.
+                    if let hit = memo[path], hit.digest == digest, hit.description.name == expected,
+                        hit.description.protocolVersion == StageProtocol.version
+                    {
+                        found.append(PluginInfo(description: hit.description, executable: path, digest: digest))
                         continue
                     }
                     let description = try await runner.describe(executable: path)
-                    let expected = String(file.dropFirst(executablePrefix.count))
                     guard description.name == expected else {
                         throw EngineError("describes itself as '\(description.name)', but its file name says '\(expected)'")
                     }

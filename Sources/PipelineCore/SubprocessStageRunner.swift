@@ -12,21 +12,29 @@ import SystemPackage
 /// Plugins are spawned with swift-subprocess, which resets the signal mask (a child started from async code by
 /// Foundation's `Process` inherits libdispatch's blocked SIGTERM). Each plugin gets its own session, so a
 /// Ctrl-C in the terminal reaches the engine, which then stops the plugin in order.
+///
+/// Signals go to the plugin's whole process group (its session), so workers it started — mpirun ranks, Python
+/// processes — stop with it; when the plugin itself has exited, whatever is left of its group is killed, so a
+/// straggler cannot hold its output open forever. A protocol violation gets SIGTERM, then SIGKILL after the
+/// grace period. The plugin's stderr goes to the stage log through the engine, at most ``maxLogBytes``.
 public struct SubprocessStageRunner: StageRunner {
     /// Time between SIGTERM and SIGKILL when a stage is cancelled or times out.
     public var gracePeriod: Duration
-    /// How long `describe` may take.
+    /// How long `describe` may take (generous: on a loaded machine a debug build can need seconds to start).
     public var describeTimeout: Duration
     /// Extra environment for every plugin (e.g. `FINETUNED_CHECKPOINT_SECONDS`).
     public var environment: [String: String]
+    /// Bytes of a plugin's stderr kept in its stage log; the rest is counted and dropped.
+    public var maxLogBytes: Int
 
     public init(
-        gracePeriod: Duration = .seconds(10), describeTimeout: Duration = .seconds(10),
-        environment: [String: String] = [:]
+        gracePeriod: Duration = .seconds(10), describeTimeout: Duration = .seconds(30),
+        environment: [String: String] = [:], maxLogBytes: Int = 64 << 20
     ) {
         self.gracePeriod = gracePeriod
         self.describeTimeout = describeTimeout
         self.environment = environment
+        self.maxLogBytes = maxLogBytes
     }
 
     public func describe(executable: String) async throws -> PluginDescription {
@@ -58,6 +66,9 @@ public struct SubprocessStageRunner: StageRunner {
             let line = try JSONEncoder.stageLine.encode(HostRequest(command: .run, run: request)) + Data("\n".utf8)
             let log = try FileDescriptor.open(
                 FilePath(logFile), .writeOnly, options: [.create, .append, .closeOnExec], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+            // Ours to close on every path, including a spawn that fails before the plugin exists.
+            defer { try? log.close() }
+            let maxLogBytes = self.maxLogBytes
             var environment: [Environment.Key: String?] = [
                 "OPENBLAS_NUM_THREADS": String(request.threads), "OMP_NUM_THREADS": String(request.threads),
             ]
@@ -85,9 +96,12 @@ public struct SubprocessStageRunner: StageRunner {
                 let result = try await Subprocess.run(
                     config, input: .fileDescriptor(try Self.requestFile(line), closeAfterSpawningProcess: true),
                     output: .sequence,
-                    error: .fileDescriptor(log, closeAfterSpawningProcess: true)
+                    error: .sequence
                 ) { execution in
                     child.started(execution.processIdentifier.value)
+                    let stderr = execution.standardError
+                    let copier = Task { await Self.copy(stderr, to: log, limit: maxLogBytes) }
+                    defer { copier.cancel() }
                     var state = ProtocolState()
                     var number = 0
                     for try await text in execution.standardOutput.strings(bufferingPolicy: .maxLineLength(16 << 20)) {
@@ -102,9 +116,10 @@ public struct SubprocessStageRunner: StageRunner {
                         } catch {
                             state.violation =
                                 "broke the protocol on output line \(number): \(String(trimmed.prefix(120)).debugDescription)"
-                            try? execution.send(signal: .terminate)
+                            child.stop(grace: grace)  // SIGTERM to its group, SIGKILL after the grace period
                         }
                     }
+                    await copier.value
                     return state
                 }
                 return (result.closureResult, result.terminationStatus)
@@ -112,7 +127,9 @@ public struct SubprocessStageRunner: StageRunner {
 
             let finished: (ProtocolState, TerminationStatus)?
             if let timeout {
-                finished = try await withDeadline(.milliseconds(Int64(timeout * 1000)), execution)
+                // Validation bounds timeouts (``StageSpec/maxTimeout``); clamp again for specs built in code.
+                let bounded = timeout.isFinite ? min(max(timeout, 0.001), StageSpec.maxTimeout) : StageSpec.maxTimeout
+                finished = try await withDeadline(.milliseconds(Int64(bounded * 1000)), execution)
                 if finished == nil { return .failed("timed out after \(Self.seconds(timeout)) and was stopped") }
             } else {
                 finished = try await execution()
@@ -152,6 +169,27 @@ public struct SubprocessStageRunner: StageRunner {
             throw EngineError("cannot write the plugin request: \(String(cString: strerror(errno)))")
         }
         return FileDescriptor(rawValue: fd)
+    }
+
+    /// Copies a plugin's stderr into its log, at most `limit` bytes; past it, one note and the rest dropped
+    /// (still read, so the plugin never blocks on a full pipe).
+    static func copy(_ stream: SubprocessOutputSequence, to log: FileDescriptor, limit: Int) async {
+        var written = 0
+        var dropped = 0
+        do {
+            for try await chunk in stream {
+                let count = chunk.count
+                let kept = min(count, limit - written)
+                if kept > 0 {
+                    _ = chunk.withUnsafeBytes { raw in try? log.writeAll(UnsafeRawBufferPointer(rebasing: raw[0..<kept])) }
+                    written += kept
+                }
+                dropped += count - kept
+            }
+        } catch {}
+        if dropped > 0 {
+            _ = try? log.writeAll(Array("\n[finetuned: stage log truncated at \(limit) bytes; \(dropped) more dropped]\n".utf8))
+        }
     }
 
     private func platformOptions() -> PlatformOptions {
@@ -209,9 +247,46 @@ final class ChildProcess: @unchecked Sendable {
             return stopRequested
         }
         if stopNow { stop(grace: grace) }  // cancelled before the process existed
+        watchForExit(of: pid)
     }
 
-    func exited() { lock.withLock { pid = nil } }
+    /// Once the plugin itself has exited, kills what is left of its process group: a worker it started must
+    /// not hold its stdout open (the engine would wait for end-of-file forever) or outlive the stage.
+    private func watchForExit(of target: pid_t) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.1) { [self] in
+            guard lock.withLock({ pid == target }) else { return }  // reaped and reported: the group is done
+            if ChildProcess.hasExited(target) {
+                ChildProcess.signalGroup(target, SIGKILL)
+            } else {
+                watchForExit(of: target)
+            }
+        }
+    }
+
+    /// Whether `pid` is a zombie or gone (read from /proc without reaping it).
+    static func hasExited(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        // pid (comm) state ...: the state follows the last ')' (comm may contain spaces and parentheses).
+        guard let close = stat.lastIndex(of: ")") else { return true }
+        let state = stat[stat.index(after: close)...].drop(while: { $0 == " " }).first
+        return state == "Z" || state == "X"
+    }
+
+    /// The plugin leads its own session, so its process group id is its pid.
+    static func signalGroup(_ pid: pid_t, _ signal: Int32) {
+        guard pid > 1 else { return }
+        if kill(-pid, signal) != 0 { kill(pid, signal) }
+    }
+
+    /// The plugin was reaped: the stage is over, and so is anything left in its process group.
+    func exited() {
+        let target: pid_t? = lock.withLock {
+            defer { pid = nil }
+            return pid
+        }
+        // While any member lives, the group id cannot be reused, so this reaches only the plugin's workers.
+        if let target { ChildProcess.signalGroup(target, SIGKILL) }
+    }
 
     func stop(grace: Duration) {
         let target: pid_t? = lock.withLock {
@@ -220,11 +295,11 @@ final class ChildProcess: @unchecked Sendable {
             return pid
         }
         guard let target else { return }
-        kill(target, SIGTERM)
+        ChildProcess.signalGroup(target, SIGTERM)
         let seconds = Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
             // Only if that same process is still running: the pid is cleared when it is reaped.
-            lock.withLock { if pid == target { kill(target, SIGKILL) } }
+            lock.withLock { if pid == target { ChildProcess.signalGroup(target, SIGKILL) } }
         }
     }
 }

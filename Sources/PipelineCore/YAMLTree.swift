@@ -1,5 +1,4 @@
 import StageKit
-import Yams
 
 /// A YAML node with the location of every value and key, so that any later check can point at the text.
 public struct YAMLNode: Sendable {
@@ -19,86 +18,19 @@ public struct YAMLNode: Sendable {
     public var kind: Kind
     public var location: SourceLocation
 
-    /// Parses `text`; syntax errors and duplicate keys become located diagnostics.
-    public static func parse(_ text: String, file: String) throws(PipelineInvalid) -> YAMLNode? {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw PipelineInvalid([diagnostic(for: error, text: text, file: file)])
-        } catch {
-            throw PipelineInvalid([Diagnostic(SourceLocation(file: file, line: 1, column: 1), "\(error)")])
-        }
-        guard let root else { return nil }
-        var problems: [Diagnostic] = []
-        let node = convert(root, file: file, problems: &problems)
-        if !problems.isEmpty { throw PipelineInvalid(problems) }
-        return node
+    /// Parses `text`; syntax errors, duplicate keys and exceeded ``YAMLLimits`` become located diagnostics.
+    /// Aliases are refused, never expanded, so the tree is never larger than the text.
+    public static func parse(_ text: String, file: String, limits: YAMLLimits = .pipeline) throws(PipelineInvalid)
+        -> YAMLNode?
+    {
+        try YAMLComposer.compose(Array(text.utf8), file: file, limits: limits)
     }
 
-    private static func convert(_ node: Node, file: String, problems: inout [Diagnostic]) -> YAMLNode {
-        let location = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
-        switch node {
-        case .scalar(let s):
-            let plain = s.style == .plain && s.tag.description != "tag:yaml.org,2002:str"
-            return YAMLNode(kind: .scalar(s.string, plain: plain), location: location)
-        case .sequence(let seq):
-            return YAMLNode(kind: .sequence(seq.map { convert($0, file: file, problems: &problems) }), location: location)
-        case .mapping(let map):
-            var entries: [Entry] = []
-            for (k, v) in map {
-                let keyLocation = SourceLocation(file: file, line: k.mark?.line ?? 1, column: k.mark?.column ?? 1)
-                guard case .scalar(let ks) = k else {
-                    problems.append(Diagnostic(keyLocation, "mapping keys must be plain strings"))
-                    continue
-                }
-                entries.append(Entry(key: ks.string, keyLocation: keyLocation, value: convert(v, file: file, problems: &problems)))
-            }
-            return YAMLNode(kind: .mapping(entries), location: location)
-        case .alias:
-            problems.append(Diagnostic(location, "YAML aliases are not supported in pipeline files", hint: "repeat the value"))
-            return YAMLNode(kind: .scalar("", plain: true), location: location)
-        }
-    }
-
-    private static func diagnostic(for error: YamlError, text: String, file: String) -> Diagnostic {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-            .composer(_, let problem, let mark, _):
-            return Diagnostic(
-                SourceLocation(file: file, line: mark.line, column: mark.column), "YAML syntax: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let key = duplicates.first ?? "?"
-            let (line, column) = secondOccurrence(of: key, after: context.mark, in: text) ?? (context.mark.line, context.mark.column)
-            return Diagnostic(
-                SourceLocation(file: file, line: line, column: column), "duplicate key '\(key)'",
-                hint: "each key may appear once in a mapping; the first is at line \(context.mark.line)")
-        default:
-            return Diagnostic(SourceLocation(file: file, line: 1, column: 1), "\(error)")
-        }
-    }
-
-    /// libyaml reports a duplicate key at its first occurrence; find the repeat in the same block mapping:
-    /// the next line that starts at the same column with `key:` before the mapping's indentation ends.
-    private static func secondOccurrence(of key: String, after first: Mark, in text: String) -> (Int, Int)? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard first.line >= 1, first.line <= lines.count else { return nil }
-        let indent = first.column - 1
-        for index in first.line..<lines.count {
-            let line = lines[index]
-            let leading = line.prefix(while: { $0 == " " }).count
-            let rest = line.dropFirst(leading)
-            if rest.isEmpty || rest.hasPrefix("#") { continue }
-            if leading < indent { return nil }
-            if leading == indent {
-                let bare = rest.hasPrefix("- ") ? rest.dropFirst(2) : rest
-                for candidate in [key, "\"\(key)\"", "'\(key)'"] where bare.hasPrefix(candidate) {
-                    let after = bare.dropFirst(candidate.count).drop(while: { $0 == " " })
-                    if after.hasPrefix(":") { return (index + 1, indent + 1) }
-                }
-            }
-        }
-        return nil
+    /// Parses raw bytes; invalid UTF-8 is a located diagnostic.
+    public static func parse(bytes: [UInt8], file: String, limits: YAMLLimits = .pipeline) throws(PipelineInvalid)
+        -> YAMLNode?
+    {
+        try YAMLComposer.compose(bytes, file: file, limits: limits)
     }
 }
 

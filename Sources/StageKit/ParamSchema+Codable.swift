@@ -2,6 +2,7 @@
 //   {"type":"string"} {"type":"boolean"} {"type":"integer","minimum":1} {"type":"number","maximum":1.0}
 //   {"type":"enum","values":["a","b"]} {"type":"array","items":T} {"type":"map","values":T}
 //   {"type":"object","fields":[{"name":…,"type":T,"default":…,"required":false,"summary":…}]} {"type":"data"}
+//   {"type":"path"}
 
 extension ParamType: Codable {
     private enum CodingKeys: String, CodingKey { case type, minimum, maximum, values, items, fields }
@@ -13,6 +14,7 @@ extension ParamType: Codable {
         case "string": self = .string
         case "boolean": self = .boolean
         case "data": self = .dataRef
+        case "path": self = .path
         case "integer":
             self = .integer(
                 minimum: try c.decodeIfPresent(Int.self, forKey: .minimum),
@@ -37,6 +39,7 @@ extension ParamType: Codable {
         case .string: try c.encode("string", forKey: .type)
         case .boolean: try c.encode("boolean", forKey: .type)
         case .dataRef: try c.encode("data", forKey: .type)
+        case .path: try c.encode("path", forKey: .type)
         case .integer(let lo, let hi):
             try c.encode("integer", forKey: .type)
             try c.encodeIfPresent(lo, forKey: .minimum)
@@ -66,6 +69,7 @@ extension ParamType: Codable {
         case .string: "string"
         case .boolean: "boolean"
         case .dataRef: "data input name"
+        case .path: "path (a file or folder inside the data roots)"
         case .integer(let lo, let hi): "integer" + Self.bounds(lo.map(String.init), hi.map(String.init))
         case .number(let lo, let hi): "number" + Self.bounds(lo.map { "\($0)" }, hi.map { "\($0)" })
         case .oneOf(let values): values.joined(separator: "|")

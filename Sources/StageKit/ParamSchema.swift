@@ -17,6 +17,11 @@ public indirect enum ParamType: Hashable, Sendable {
     /// The name of one of the pipeline's `data:` inputs. The engine checks that it exists and makes the
     /// stage read it (its content digest joins the stage's cache key).
     case dataRef
+    /// A file or folder, written relative to the pipeline's folder. The engine resolves it (symlinks and
+    /// `..`), requires it inside the data roots, hands the plugin the resolved absolute path, and puts the
+    /// content digests of its files — never the path — into the stage's cache key. Every parameter that names a
+    /// file must use this type, not `.string`.
+    case path
 }
 
 /// One declared parameter of a stage plugin.
@@ -98,6 +103,29 @@ public struct ParamSchema: Hashable, Sendable {
         return names
     }
 
+    /// The `path` parameters of a canonical value: where each is in the tree and its value as written.
+    public func pathReferences(in value: JSONValue) -> [(path: [ParamPathComponent], value: String)] {
+        var found: [(path: [ParamPathComponent], value: String)] = []
+        ParamSchema.collectPaths(value, as: .object(params), at: [], into: &found)
+        return found
+    }
+
+    private static func collectPaths(
+        _ value: JSONValue, as type: ParamType, at path: [ParamPathComponent],
+        into found: inout [(path: [ParamPathComponent], value: String)]
+    ) {
+        switch (type, value) {
+        case (.path, .string(let s)): found.append((path, s))
+        case (.array(let element), .array(let items)):
+            for (i, item) in items.enumerated() { collectPaths(item, as: element, at: path + [.index(i)], into: &found) }
+        case (.map(let element), .object(let o)):
+            for key in o.keys.sorted() { if let v = o[key] { collectPaths(v, as: element, at: path + [.key(key)], into: &found) } }
+        case (.object(let specs), .object(let o)):
+            for spec in specs { if let v = o[spec.name] { collectPaths(v, as: spec.type, at: path + [.key(spec.name)], into: &found) } }
+        default: break
+        }
+    }
+
     private static func collectDataRefs(_ value: JSONValue, as type: ParamType, into names: inout [String]) {
         switch (type, value) {
         case (.dataRef, .string(let s)): names.append(s)
@@ -121,6 +149,10 @@ public struct ParamSchema: Hashable, Sendable {
         switch type {
         case .string, .dataRef:
             guard case .string = value else { return fail("expected a string, found \(value.typeName)") }
+            return value
+        case .path:
+            guard case .string(let s) = value, !s.isEmpty else { return fail("expected a path, found \(value.typeName)") }
+            if s.contains(where: { "*?[".contains($0) }) { return fail("a path names one file or folder; '\(s)' is a pattern") }
             return value
         case .boolean:
             guard case .bool = value else { return fail("expected true or false, found \(value.typeName)") }
@@ -183,8 +215,11 @@ public struct ParamSchema: Hashable, Sendable {
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a plausible typo.
+/// Words longer than 64 scalars get no suggestion: a typo of such a name is implausible, and the distance is
+/// quadratic in the lengths (a 64 KiB value against every key would stall validation).
 public func closestMatch(to word: String, among candidates: [String]) -> String? {
-    let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
+    guard word.unicodeScalars.count <= 64 else { return nil }
+    let scored = candidates.filter { $0.unicodeScalars.count <= 64 }.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
     guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
     return best.1 <= max(1, min(3, best.0.count / 3)) ? best.0 : nil
 }

@@ -58,11 +58,32 @@ public final class StageContext: @unchecked Sendable {
 
     public func requestStop() { lock.withLock { stopFlag = true } }
 
+    /// Writes one event line. If the engine is gone (EPIPE: it closed our stdout, or died), that is a stop
+    /// request: the plugin checkpoints and exits instead of dying of SIGPIPE mid-checkpoint (FileHandle.write
+    /// traps on EPIPE, so the descriptor is written directly).
     public func emit(_ event: StageEvent) {
         guard var line = try? JSONEncoder.stageLine.encode(event) else { return }
         line.append(0x0A)
-        lock.withLock { output.write(line) }
+        let fd = output.fileDescriptor
+        let broken: Bool = lock.withLock {
+            guard !outputBroken else { return true }
+            var offset = 0
+            while offset < line.count {
+                let n = line.withUnsafeBytes { raw in write(fd, raw.baseAddress! + offset, raw.count - offset) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    outputBroken = true
+                    return true
+                }
+                offset += n
+            }
+            return false
+        }
+        if broken { requestStop() }
     }
+
+    /// Set once a write to the engine failed; later events are dropped.
+    private var outputBroken = false
 
     public func log(_ message: String, level: StageLogLevel = .info) { emit(.log(level, message)) }
 
@@ -80,7 +101,37 @@ public final class StageContext: @unchecked Sendable {
 
     /// Turns SIGTERM into ``stopRequested`` instead of death, and treats the death of the engine (the parent
     /// process) the same way, so that an orphaned stage checkpoints and exits instead of running on.
+    /// SIGPIPE would kill the plugin the moment it reports progress to an engine that has gone; ignored, the
+    /// write fails with EPIPE and ``emit(_:)`` turns that into a stop request.
+    func ignoreBrokenPipes() { signal(SIGPIPE, SIG_IGN) }
+
+    /// Asks the kernel for SIGHUP when the engine (our parent) dies, so an orphaned plugin checkpoints and
+    /// stops at once (the parent poll in ``trapTermination()`` is the fallback). The kernel sends the death
+    /// signal when the parent *thread* that spawned us exits, even if the engine lives on, so the signal is not
+    /// SIGTERM: its handler stops only if the parent has really changed. `prctl` is variadic and not
+    /// importable; it is called through a non-variadic pointer, which passes its integer arguments as the
+    /// variadic convention does on x86-64 and arm64 Linux. The corresponding C function is
+    /// `prctl(PR_SET_PDEATHSIG, SIGHUP)`.
+    func stopWhenParentDies(parent: pid_t) {
+        #if os(Linux)
+            signal(SIGHUP, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+            source.setEventHandler { [weak self] in if getppid() != parent { self?.requestStop() } }
+            source.resume()
+            hangupSource = source
+            typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+            guard let symbol = dlsym(nil, "prctl") else { return }
+            let prctl = unsafeBitCast(symbol, to: Prctl.self)
+            _ = prctl(1 /* PR_SET_PDEATHSIG */, UInt(SIGHUP), 0, 0, 0)
+            if getppid() != parent { requestStop() }  // it died before the request took effect
+        #endif
+    }
+
+    private var hangupSource: DispatchSourceSignal?
+
     func trapTermination() {
+        ignoreBrokenPipes()
+        stopWhenParentDies(parent: getppid())
         signal(SIGTERM, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         source.setEventHandler { [weak self] in self?.requestStop() }

@@ -44,6 +44,12 @@ struct Cache: AsyncParsableCommand {
 
         func run() async throws {
             let engine = try options.engine()
+            // Deleting needs what gc needs: no run may be using the cache.
+            let exclusive = delete ? try engine.store.exclusiveLock() : nil
+            if delete && exclusive == nil {
+                throw failure("a pipeline run is using the cache; try --delete again when it has finished", code: Exit.stageFailed)
+            }
+            defer { exclusive?.release() }
             var corrupt = 0
             let all = engine.store.all()
             for artifact in all {
@@ -79,7 +85,12 @@ struct Cache: AsyncParsableCommand {
                 throw ValidationError("--keep-size: expected a size such as 0, 500M or 2G, got '\(keepSize)'")
             }
             let engine = try options.engine()
-            let plan = engine.collectGarbage(keepingUnreferencedBytes: budget, dryRun: dryRun)
+            let plan: Engine.GarbagePlan
+            do {
+                plan = try engine.collectGarbage(keepingUnreferencedBytes: budget, dryRun: dryRun)
+            } catch {
+                throw failure("\(error)", code: Exit.stageFailed)
+            }
             for a in plan.removed {
                 print("\(dryRun ? "would remove" : "removed") \(a.key.prefix(12)) \(a.manifest.pipeline)/\(a.manifest.stage) \(formatBytes(engine.store.size(of: a)))")
             }
@@ -127,7 +138,9 @@ func formatBytes(_ n: Int64) -> String {
 func parseBytes(_ text: String) -> Int64? {
     let multipliers: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
     if let last = text.uppercased().last, let m = multipliers[last], let n = Double(text.dropLast()) {
-        return Int64(n * Double(m))
+        let bytes = n * Double(m)
+        // Int64(_:) traps outside its range: a size of "1e300G" is refused, not a crash.
+        return bytes.isFinite && bytes >= 0 && bytes < 9e18 ? Int64(bytes) : nil
     }
     return Int64(text)
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import ControlProtocol
-import Daemon
 import Foundation
 
 /// Where the daemon's control socket is.

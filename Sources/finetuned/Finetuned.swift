@@ -43,7 +43,7 @@ struct Finetuned: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         let runner = SubprocessStageRunner(
-            gracePeriod: .milliseconds(Int64(configuration.stopGraceSeconds * 1000)),
+            gracePeriod: .milliseconds(Int64(min(configuration.stopGraceSeconds, 3600) * 1000)),
             environment: ["FINETUNED_CHECKPOINT_SECONDS": String(configuration.checkpointInterval)])
         let engine = try Engine(
             stateDirectory: configuration.stateDirectory, runner: runner, jobs: configuration.jobsPerRun,

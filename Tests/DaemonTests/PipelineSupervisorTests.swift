@@ -18,13 +18,13 @@ import Testing
         var folder: String { root + "/state/pipelines" }
         let supervisor: PipelineSupervisor
 
-        init() async throws {
+        init(configuration extra: String = "") async throws {
             try FileManager.default.createDirectory(atPath: root + "/state/pipelines", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: root + "/state/data", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: root + "/outside", withIntermediateDirectories: true)
             try "some words here\n".write(toFile: root + "/state/data/a.txt", atomically: true, encoding: .utf8)
             try "secret\n".write(toFile: root + "/outside/b.txt", atomically: true, encoding: .utf8)
-            try "state_dir: \(root)/state\ncontrol_group: ''\n".write(
+            try "state_dir: \(root)/state\ncontrol_group: ''\n\(extra)".write(
                 toFile: root + "/conf.yaml", atomically: true, encoding: .utf8)
             let configuration = try DaemonConfiguration.load(file: root + "/conf.yaml")
             let engine = try Engine(stateDirectory: configuration.stateDirectory, runner: SubprocessStageRunner(gracePeriod: .seconds(2)))
@@ -41,6 +41,12 @@ import Testing
         func drop(_ name: String, _ text: String) async throws {
             try text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
             await supervisor.handle(.changed(folder + "/" + name))
+            try await settle()
+        }
+
+        /// Validation runs off the actor: wait until every outcome has been applied.
+        func settle() async throws {
+            try await wait("validations to finish") { await supervisor.validationsSettled }
         }
 
         func wait(_ what: String, _ condition: () async -> Bool) async throws {
@@ -104,5 +110,61 @@ import Testing
         #expect(await s.supervisor.rerun(pipeline: "p"))
         try await s.wait("the resumed run to finish") { await s.status("p")?.lastRun == "succeeded" }
         #expect(await s.supervisor.rerun(pipeline: "nope") == false)
+    }
+
+    @Test func hostileFilesAreRejectedWhileTheSupervisorKeepsAnswering() async throws {
+        let s = try await Setup()
+        // A FIFO and a symlink to /dev/zero: reading either on the actor stalled it forever before issue 8.
+        #expect(mkfifo(s.folder + "/fifo.yaml", 0o644) == 0)
+        try FileManager.default.createSymbolicLink(atPath: s.folder + "/zero.yaml", withDestinationPath: "/dev/zero")
+        await s.supervisor.handle(.changed(s.folder + "/fifo.yaml"))
+        await s.supervisor.handle(.changed(s.folder + "/zero.yaml"))
+        #expect(await s.supervisor.heartbeat())  // the actor answers while those are read
+        var bomb = "version: 1\nname: bomb\nstages:\n  a: {plugin: wordcount}\nx:\n"
+        bomb += "  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for i in 1...9 { bomb += "  a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        try await s.drop("bomb.yaml", bomb)
+        try await s.drop("list.yaml", "version: 1\nname: list\nstages:\n  a: {plugin: wordcount}\n  b: {plugin: wordcount, with: [1]}\n")
+        try await s.settle()
+        let all = await s.supervisor.status(pipeline: nil)
+        func diagnostics(_ file: String) -> String {
+            all.first { $0.file.hasSuffix(file) && $0.state == .rejected }?.diagnostics.joined() ?? "not rejected"
+        }
+        #expect(diagnostics("fifo.yaml").contains("not a regular file (a FIFO)"))
+        #expect(diagnostics("zero.yaml").contains("not a regular file (a symbolic link)"))
+        #expect(diagnostics("bomb.yaml").contains("bomb.yaml:7:12: error: YAML aliases are not supported"))
+        #expect(diagnostics("list.yaml").contains("list.yaml:5:32: error: 'with' must be a mapping of parameters, found a sequence"))
+        // And a valid pipeline dropped after them still runs.
+        try await s.drop("good.yaml", "version: 1\nname: good\ndata:\n  d: ../data/a.txt\nstages:\n  count: {plugin: wordcount, inputs: [d]}\n")
+        try await s.wait("good finished") { await s.status("good")?.lastRun == "succeeded" }
+    }
+
+    @Test func cancellingAQueuedPipelineTakesItOutOfTheQueue() async throws {
+        let s = try await Setup()  // max_concurrent_runs: 1
+        try await s.drop("slow.yaml", "version: 1\nname: slow\nstages:\n  a: {plugin: testkit, with: {mode: steps, steps: 100, seconds: 0.05}}\n")
+        try await s.wait("the stage to run") { await s.status("slow")?.stages.first?.status == "running" }
+        try await s.drop("next.yaml", "version: 1\nname: next\nstages:\n  a: {plugin: testkit}\n")
+        #expect(await s.status("next")?.state == .queued)
+        #expect(await s.supervisor.cancel(pipeline: "next"))
+        #expect(await s.status("next")?.state == .idle)
+        #expect(await s.supervisor.cancel(pipeline: "slow"))
+        try await s.wait("slow to stop") { await s.status("slow")?.lastRun == "cancelled" }
+        // The cancelled one was not started when the slot freed up.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await s.status("next")?.state == .idle)
+        #expect(await s.status("next")?.lastRun == "cancelled")
+        // It can still be run on request.
+        #expect(await s.supervisor.rerun(pipeline: "next"))
+        try await s.wait("next to run") { await s.status("next")?.lastRun == "succeeded" }
+    }
+
+    @Test func aFileRejectedForMissingDataIsAcceptedWhenTheDataAppears() async throws {
+        let s = try await Setup(configuration: "revalidate_interval: 0.2\n")
+        try await s.drop("late.yaml", "version: 1\nname: late\ndata:\n  d: ../data/late.txt\nstages:\n  count: {plugin: wordcount, inputs: [d]}\n")
+        let first = await s.supervisor.status(pipeline: nil).first
+        #expect(first?.state == .rejected)
+        #expect(first?.diagnostics.first?.contains("no file matches '../data/late.txt'") == true)
+        try "late words\n".write(toFile: s.root + "/state/data/late.txt", atomically: true, encoding: .utf8)
+        try await s.wait("late to run once its data exists") { await s.status("late")?.lastRun == "succeeded" }
     }
 }

@@ -84,6 +84,21 @@ import Testing
           "4:45: stage 'b' (train): lr: must be at least 0.0, found -1.0"]),
         // 26. Empty stages.
         ("version: 1\nstages: {}\n", ["2:9: 'stages' is empty"]),
+        // 27. `with` as a sequence (trapped in the validator before issue 8), and every other non-mapping shape.
+        ("version: 1\nstages:\n  a: {plugin: tokenize}\n  b: {plugin: train, with: [1]}\n",
+         ["4:28: 'with' must be a mapping of parameters, found a sequence"]),
+        ("version: 1\nstages:\n  a: {plugin: train, with: 'x'}\n", ["3:28: 'with' must be a mapping of parameters, found a string"]),
+        // 28. A timeout that would overflow a count of milliseconds (trapped at run time before issue 8).
+        ("version: 1\nstages:\n  a: {plugin: train, timeout: 1e300}\n", ["3:31: 'timeout' must be a duration such as 90, 30s, 15m or 2h"]),
+        ("version: 1\nstages:\n  a: {plugin: train, timeout: 1e300h}\n", ["3:31: 'timeout' must be a duration such as 90, 30s, 15m or 2h"]),
+        ("version: 1\nstages:\n  a: {plugin: train, timeout: .inf}\n", ["3:31: 'timeout' must be a duration such as 90, 30s, 15m or 2h"]),
+        // 29. Other shapes where a mapping or a list is expected.
+        ("version: 1\nstages:\n  a: [plugin, train]\n", ["3:6: stage 'a' must be a mapping, found a sequence"]),
+        ("version: 1\nstages:\n  a: {plugin: [train]}\n", ["3:15: 'plugin' must be a string, found a sequence"]),
+        ("version: 1\nstages:\n  a: {plugin: train, after: {x: 1}}\n", ["3:29: 'after' must be a list of names, found a mapping"]),
+        ("version: 1\nmodel: [x]\nstages:\n  a: {plugin: train}\n", ["2:8: 'model' must be a mapping, found a sequence"]),
+        ("version: 1\ndata: [x]\nstages:\n  a: {plugin: train}\n", ["2:7: 'data' must be a mapping of input names to inputs, found a sequence"]),
+        ("version: 1\ndata:\n  d: [x]\nstages:\n  a: {plugin: train}\n", ["3:6: data input 'd' must be a mapping, found a sequence"]),
     ]
 
     @Test(arguments: Array(cases.enumerated()))

@@ -4,6 +4,9 @@
 # container, then checks: start → READY + STATUS; a dropped pipeline runs and its events are in the journal by
 # PIPELINE=; a malformed file is rejected with line:column and the service stays active; reload keeps the run
 # going; stop during a stage is clean; start again resumes from the checkpoint; the watchdog never fired.
+# Hostile drops (issue 8): an alias bomb, a FIFO, a symlink to /dev/zero and a `with:` list are each rejected
+# while the service stays active with NRestarts=0 and a peak RSS (VmHWM) under $MEMORY_BOUND_MB MiB, and a
+# valid pipeline dropped after them still runs; only pipelines/ and data/ are group-writable.
 #   scripts/e2e/systemd-e2e.sh BUILD_DIR
 # Exit 0 all passed, 1 a check failed, 77 cannot run here (not root, no systemd-nspawn).
 set -uo pipefail
@@ -37,8 +40,10 @@ root=/proc/$leader/root
 
 # Install as a package would: unit, sysusers, tmpfiles, config; binaries from the shared folder.
 mkdir -p "$root/etc/systemd/system" "$root/etc/sysusers.d" "$root/etc/tmpfiles.d" "$root/etc/finetuned"
-sed 's|^ExecStart=/usr/bin/finetuned|ExecStart=/srv/share/bin/finetuned|' "$repo/packaging/systemd/finetuned.service" \
-  > "$root/etc/systemd/system/finetuned.service"
+# The binaries run from /srv/share and load the toolchain's runtime: both must be executable under NoExecPaths=/.
+sed -e 's|^ExecStart=/usr/bin/finetuned|ExecStart=/srv/share/bin/finetuned|' \
+  -e "s|^ExecPaths=/usr\$|ExecPaths=/usr /srv/share/bin${swift_lib:+ $toolchain}|" \
+  "$repo/packaging/systemd/finetuned.service" > "$root/etc/systemd/system/finetuned.service"
 cp "$repo/packaging/sysusers.d/finetuned.conf" "$root/etc/sysusers.d/"
 cp "$repo/packaging/tmpfiles.d/finetuned.conf" "$root/etc/tmpfiles.d/"
 cp "$share/finetuned.yaml" "$root/etc/finetuned/finetuned.yaml"
@@ -96,6 +101,53 @@ wait_for 30 "started again: the run resumed from its checkpoint and finished" \
 check "STATUS back to idle ('$(show StatusText)')" bash -c "[[ '$(show StatusText)' == idle* ]]"
 check "watchdog never fired (Result=$(show Result), restarts=$(show NRestarts))" [ "$(show Result)" = success -a "$(show NRestarts)" = 0 ]
 check "journal fields PIPELINE, STAGE, RUN_ID present" bash -c "nsenter -t $leader -a journalctl -u finetuned -o json PIPELINE=e2e STAGE=train | grep -q '\"RUN_ID\"'"
+
+# --- Hostile drops (issue 8). Each is rejected; the daemon stays up, bounded, and still runs valid pipelines.
+MEMORY_BOUND_MB=${MEMORY_BOUND_MB:-256}
+pipelines=$root/var/lib/finetuned/pipelines
+check "state folder 0750, pipelines/ and data/ 2770, cache/ not group-writable" bash -c \
+  "[ \"\$(stat -c %a $root/var/lib/finetuned)\" = 750 ] && [ \"\$(stat -c %a $pipelines)\" = 2770 ] &&
+   [ \"\$(stat -c %a $root/var/lib/finetuned/data)\" = 2770 ] && ! find $root/var/lib/finetuned/cache -perm -g+w | grep -q ."
+{
+  echo "version: 1"; echo "name: bomb"; echo "stages:"; echo "  a: { plugin: testkit }"; echo "x:"
+  echo "  a0: &a0 [x, x, x, x, x, x, x, x, x, x]"
+  for i in 1 2 3 4 5 6 7 8 9; do
+    p=$((i - 1)); echo "  a$i: &a$i [*a$p, *a$p, *a$p, *a$p, *a$p, *a$p, *a$p, *a$p, *a$p, *a$p]"
+  done
+} | drop bomb.yaml
+inside mkfifo -m 0660 /var/lib/finetuned/pipelines/fifo.yaml
+inside chown finetuned:finetuned /var/lib/finetuned/pipelines/fifo.yaml
+inside ln -s /dev/zero /var/lib/finetuned/pipelines/zero.yaml
+drop list.yaml <<'YAML'
+version: 1
+name: list
+stages:
+  a: { plugin: testkit }
+  b: { plugin: testkit, with: [1] }
+YAML
+rejected() { journal MESSAGE_ID=3b1c3f0e8a5c4d0f9a0d2c6e7b1f4a05 | grep -q "$1"; }
+# A FIFO and a symlink made in place are not atomic drops (no close-write): a rescan picks them up.
+inside systemctl reload finetuned
+wait_for 20 "alias bomb rejected at its first alias" rejected 'bomb.yaml:7:12: error: YAML aliases are not supported'
+wait_for 20 "FIFO rejected without blocking" rejected 'fifo.yaml:1:1: error: not a regular file (a FIFO)'
+wait_for 20 "symlink to /dev/zero rejected" rejected 'zero.yaml:1:1: error: not a regular file (a symbolic link)'
+wait_for 20 "with: list rejected with its location" rejected "list.yaml:5:31: error: 'with' must be a mapping of parameters, found a sequence"
+status_out=$(inside /srv/share/bin/finetunectl status --socket /run/finetuned/control.sock 2>&1)
+check "finetunectl status answers after the hostile drops" grep -q 'bomb.yaml:7:12' <<<"$status_out"
+drop after.yaml <<'YAML'
+version: 1
+name: after
+stages:
+  one: { plugin: testkit, with: { output: after-hostile } }
+YAML
+wait_for 20 "a valid pipeline dropped after them runs" \
+  bash -c "nsenter -t $leader -a journalctl -u finetuned -o cat MESSAGE_ID=3b1c3f0e8a5c4d0f9a0d2c6e7b1f4a02 PIPELINE=after | grep -q succeeded"
+check "still active after the hostile drops, NRestarts=$(show NRestarts)" [ "$(show ActiveState)" = active -a "$(show NRestarts)" = 0 ]
+# The daemon is a child of the container's systemd: read its peak RSS from the host's /proc.
+pid=$(pgrep -P "$leader" -x finetuned | head -1)
+hwm_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/${pid:-0}/status" 2>/dev/null || echo 0)
+current=$(show MemoryCurrent)
+check "peak RSS ${hwm_kb} KiB (MemoryCurrent=$current) under $MEMORY_BOUND_MB MiB" [ "${hwm_kb:-0}" -gt 0 -a "${hwm_kb:-0}" -lt $((MEMORY_BOUND_MB * 1024)) ]
 
 if [ "$fail" -gt 0 ]; then
   echo "--- journal"; journal | tail -60

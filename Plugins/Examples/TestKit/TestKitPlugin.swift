@@ -14,7 +14,8 @@ struct TestKitPlugin: StagePlugin {
         summary: "Test double with real behaviour: succeed, sleep, count steps with checkpoints, fail, crash, hang.",
         params: ParamSchema([
             ParamSpec(
-                "mode", .oneOf(["ok", "sleep", "steps", "fail", "crash", "hang", "garbage", "exit"]), default: "ok",
+                "mode", .oneOf(["ok", "sleep", "steps", "fail", "crash", "hang", "garbage", "garbage-hang", "orphan", "exit"]),
+                default: "ok",
                 summary: "what to do"),
             ParamSpec("output", .string, default: "ok", summary: "text written to result.txt"),
             ParamSpec("seconds", .number(minimum: 0), default: 0, summary: "sleep per step (or in total for 'sleep')"),
@@ -73,6 +74,22 @@ struct TestKitPlugin: StagePlugin {
             while true { Glibc.sleep(60) }
         case "garbage":
             FileHandle.standardOutput.write(Data("this is not a protocol line\n".utf8))
+        case "garbage-hang":  // breaks the protocol, then ignores SIGTERM: only SIGKILL ends it
+            signal(SIGTERM, SIG_IGN)
+            FileHandle.standardOutput.write(Data("this is not a protocol line\n".utf8))
+            while true { Glibc.sleep(60) }
+        case "orphan":
+            // A worker (as mpirun ranks or Python workers are) that outlives the plugin and keeps its stdout
+            // and stderr open; its pid goes to `record` so a test can check it was stopped.
+            // posix_spawn, not Foundation's Process (which puts the child in a process group of its own): a
+            // worker forked the ordinary way stays in the plugin's group.
+            var worker: pid_t = 0
+            let argv: [UnsafeMutablePointer<CChar>?] = [strdup("sleep"), strdup("600"), nil]
+            defer { for a in argv { free(a) } }
+            guard posix_spawn(&worker, "/bin/sleep", nil, nil, argv, environ) == 0 else { throw StageFailure("cannot spawn a worker") }
+            if let record = p["record"]?.stringValue, !record.isEmpty {
+                try "\(worker)\n".write(toFile: record + ".worker", atomically: true, encoding: .utf8)
+            }
         case "exit":
             exit(Int32(p["exit_code"]?.intValue ?? 3))
         default:

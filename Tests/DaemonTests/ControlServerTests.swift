@@ -1,0 +1,140 @@
+import ControlProtocol
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Daemon
+
+/// The control socket under slow, silent and numerous clients, and the client's answers when the daemon is
+/// slow or gone (issue 8, items 4 and 12).
+@Suite struct ControlServerTests {
+    final class Folder: TemporaryFolder, @unchecked Sendable {
+        init() throws { try super.init(prefix: "ctl") }
+        var socket: String { root + "/c.sock" }
+    }
+
+    /// A raw connection to `path` (for clients that misbehave).
+    static func connect(_ path: String) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            let bytes = Array(path.utf8)
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let r = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(r == 0)
+        return fd
+    }
+
+    @Test func aSupervisorThatDoesNotAnswerGivesAClearBusyAnswer() async throws {
+        let folder = try Folder()
+        let server = ControlServer(path: folder.socket, group: "", answerTimeout: .milliseconds(200)) { _ in
+            try? await Task.sleep(for: .seconds(5))
+            return ControlResponse(ok: true)
+        }
+        try server.start()
+        defer { server.stop() }
+        let response = try await offThePool { try ControlClient.send(.status(pipeline: nil), to: folder.socket) }
+        #expect(response.ok == false)
+        #expect(response.error?.contains("the daemon is busy") == true)
+    }
+
+    @Test func aDaemonThatNeverAnswersTimesOutWithAClearError() async throws {
+        let folder = try Folder()
+        // A listener that accepts (in the backlog) and never reads or writes.
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            let bytes = Array(folder.socket.utf8)
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        listen(fd, 4)
+        defer { close(fd) }
+        let path = folder.socket
+        let error = try await offThePool { () -> ControlClientError? in
+            do {
+                _ = try ControlClient.send(.status(pipeline: nil), to: path, timeout: .milliseconds(300))
+                return nil
+            } catch let e as ControlClientError { return e } catch { return nil }
+        }
+        #expect(error == .timedOut(.milliseconds(300)))
+        #expect(error?.description.contains("did not answer within") == true)
+    }
+
+    @Test func aDaemonThatClosesTheConnectionIsNotAJSONError() async throws {
+        let folder = try Folder()
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            let bytes = Array(folder.socket.utf8)
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        listen(fd, 4)
+        defer { close(fd) }
+        Thread {
+            let c = accept(fd, nil, nil)
+            close(c)
+        }.start()
+        let path = folder.socket
+        let error = try await offThePool { () -> ControlClientError? in
+            do {
+                _ = try ControlClient.send(.status(pipeline: nil), to: path, timeout: .seconds(5))
+                return nil
+            } catch let e as ControlClientError { return e } catch { return nil }
+        }
+        #expect(error == .noAnswer)
+    }
+
+    @Test func clientsBeyondTheCapAreToldTheDaemonIsBusy() async throws {
+        let folder = try Folder()
+        let server = ControlServer(path: folder.socket, group: "", maxClients: 2, ioTimeout: .seconds(30)) { _ in
+            ControlResponse(ok: true)
+        }
+        try server.start()
+        defer { server.stop() }
+        // Two silent clients hold both slots (each would be dropped after ioTimeout).
+        let silent = [Self.connect(folder.socket), Self.connect(folder.socket)]
+        defer { for fd in silent { close(fd) } }
+        try await Task.sleep(for: .milliseconds(200))  // let the server accept them
+        let response = try await offThePool { try ControlClient.send(.status(pipeline: nil), to: folder.socket) }
+        #expect(response.ok == false)
+        #expect(response.error == "the daemon is serving 2 clients; try again")
+        // Once they leave, requests are served again.
+        for fd in silent { shutdown(fd, Int32(SHUT_RDWR)) }
+        var served = false
+        for _ in 0..<100 where !served {
+            try await Task.sleep(for: .milliseconds(20))
+            served = (try? await offThePool { try ControlClient.send(.status(pipeline: nil), to: folder.socket) })?.ok == true
+        }
+        #expect(served)
+    }
+
+    @Test func aSilentClientIsDroppedAfterTheIOTimeout() async throws {
+        let folder = try Folder()
+        let server = ControlServer(path: folder.socket, group: "", ioTimeout: .milliseconds(200)) { _ in ControlResponse(ok: true) }
+        try server.start()
+        defer { server.stop() }
+        let fd = Self.connect(folder.socket)
+        defer { close(fd) }
+        ControlClient.setTimeouts(fd, .seconds(20))
+        // The server answers "no request" and closes, long before our own 20 s timeout.
+        let read = try await offThePool { ControlWire.readLine(fd, limit: 1 << 16) }
+        guard case .line(let data) = read else { return #expect(Bool(false), "got \(read)") }
+        let response = try JSONDecoder().decode(ControlResponse.self, from: data)
+        #expect(response.error?.hasPrefix("no request within") == true)
+    }
+}
