@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "StageKitTests", dependencies: ["StageKit"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "Tokenizers", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "DaemonTests",
             // finetuned and the plugins are dependencies so that `swift test` builds what the systemd test runs.

@@ -84,11 +84,11 @@ public final class LlamaModel: Module {
         }
     }
 
-    public var namedParameters: [(name: String, tensor: Tensor)] {
-        var out = scoped("model.embed_tokens", tokenEmbeddings)
-        for (i, layer) in layers.enumerated() { out += scoped("model.layers.\(i)", layer) }
-        out += scoped("model.norm", norm)
-        if let lmHead { out += scoped("lm_head", lmHead) }
+    public var namedChildren: [(name: String, module: any Module)] {
+        var out: [(name: String, module: any Module)] = [("model.embed_tokens", tokenEmbeddings)]
+        for (i, layer) in layers.enumerated() { out.append(("model.layers.\(i)", layer)) }
+        out.append(("model.norm", norm))
+        if let lmHead { out.append(("lm_head", lmHead)) }
         return out
     }
 
@@ -106,14 +106,14 @@ public final class LlamaModel: Module {
 /// One Llama decoder layer (HF `LlamaDecoderLayer`).
 public final class LlamaBlock: Module {
     public let inputNorm: RMSNorm  // input_layernorm
-    public let query: Linear  // self_attn.q_proj [NH·hs, C]
-    public let key: Linear  // self_attn.k_proj [NKV·hs, C]
-    public let value: Linear  // self_attn.v_proj [NKV·hs, C]
-    public let output: Linear  // self_attn.o_proj [C, NH·hs]
+    public let query: LinearSlot  // self_attn.q_proj [NH·hs, C]
+    public let key: LinearSlot  // self_attn.k_proj [NKV·hs, C]
+    public let value: LinearSlot  // self_attn.v_proj [NKV·hs, C]
+    public let output: LinearSlot  // self_attn.o_proj [C, NH·hs]
     public let postAttentionNorm: RMSNorm  // post_attention_layernorm
-    public let gate: Linear  // mlp.gate_proj [F, C]
-    public let up: Linear  // mlp.up_proj [F, C]
-    public let down: Linear  // mlp.down_proj [C, F]
+    public let gate: LinearSlot  // mlp.gate_proj [F, C]
+    public let up: LinearSlot  // mlp.up_proj [F, C]
+    public let down: LinearSlot  // mlp.down_proj [C, F]
     let heads: Int
     let kvHeads: Int
     let ropeTheta: Float
@@ -121,24 +121,28 @@ public final class LlamaBlock: Module {
     init(config c: LlamaConfig, initializer ini: inout Initializer) {
         let (d, hs, f) = (c.hiddenSize, c.headDimension, c.intermediateSize)
         inputNorm = RMSNorm(dimensions: d, eps: c.rmsNormEps)
-        query = Linear(inputDimensions: d, outputDimensions: c.numAttentionHeads * hs, bias: false, initializer: &ini)
-        key = Linear(inputDimensions: d, outputDimensions: c.numKeyValueHeads * hs, bias: false, initializer: &ini)
-        value = Linear(inputDimensions: d, outputDimensions: c.numKeyValueHeads * hs, bias: false, initializer: &ini)
-        output = Linear(inputDimensions: c.numAttentionHeads * hs, outputDimensions: d, bias: false, initializer: &ini)
+        func projection(_ inputs: Int, _ outputs: Int) -> LinearSlot {
+            Linear(inputDimensions: inputs, outputDimensions: outputs, bias: false, initializer: &ini).slot
+        }
+        query = projection(d, c.numAttentionHeads * hs)
+        key = projection(d, c.numKeyValueHeads * hs)
+        value = projection(d, c.numKeyValueHeads * hs)
+        output = projection(c.numAttentionHeads * hs, d)
         postAttentionNorm = RMSNorm(dimensions: d, eps: c.rmsNormEps)
-        gate = Linear(inputDimensions: d, outputDimensions: f, bias: false, initializer: &ini)
-        up = Linear(inputDimensions: d, outputDimensions: f, bias: false, initializer: &ini)
-        down = Linear(inputDimensions: f, outputDimensions: d, bias: false, initializer: &ini)
+        gate = projection(d, f)
+        up = projection(d, f)
+        down = projection(f, d)
         heads = c.numAttentionHeads
         kvHeads = c.numKeyValueHeads
         ropeTheta = c.ropeTheta
     }
 
-    public var namedParameters: [(name: String, tensor: Tensor)] {
-        scoped("input_layernorm", inputNorm) + scoped("self_attn.q_proj", query) + scoped("self_attn.k_proj", key)
-            + scoped("self_attn.v_proj", value) + scoped("self_attn.o_proj", output)
-            + scoped("post_attention_layernorm", postAttentionNorm) + scoped("mlp.gate_proj", gate)
-            + scoped("mlp.up_proj", up) + scoped("mlp.down_proj", down)
+    public var namedChildren: [(name: String, module: any Module)] {
+        [
+            ("input_layernorm", inputNorm), ("self_attn.q_proj", query), ("self_attn.k_proj", key),
+            ("self_attn.v_proj", value), ("self_attn.o_proj", output), ("post_attention_layernorm", postAttentionNorm),
+            ("mlp.gate_proj", gate), ("mlp.up_proj", up), ("mlp.down_proj", down),
+        ]
     }
 
     /// x `[B, T, C]` → `[B, T, C]`.

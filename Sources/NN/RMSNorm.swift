@@ -10,7 +10,7 @@ public final class RMSNorm: Module {
         self.eps = eps
     }
 
-    public var namedParameters: [(name: String, tensor: Tensor)] { [("weight", weight)] }
+    public var ownParameters: [(name: String, tensor: Tensor)] { [("weight", weight)] }
 
     public func callAsFunction(_ x: Tensor) -> Tensor { rmsNorm(x, weight: weight, eps: eps) }
 }
