@@ -19,7 +19,8 @@ extension Module {
         where !slots.contains(where: { $0.name == entry || $0.name.hasSuffix("." + entry) }) {
             throw PEFTError(
                 key: "lora.target_modules", message: "'\(entry)' names no linear projection of the model",
-                hint: "projections: " + Set(slots.map { $0.name.split(separator: ".").suffix(2).joined(separator: ".") })
+                hint: "projections: "
+                    + Set(slots.map { $0.name.split(separator: ".").suffix(2).joined(separator: ".") })
                     .sorted().joined(separator: ", "))
         }
         var wrapped: [String] = []
@@ -60,7 +61,8 @@ extension Module {
         }
         guard !wrapped.isEmpty else {
             throw PEFTError(
-                key: "adapters", message: "no module named '\(configuration.attentionOutputModule)' or "
+                key: "adapters",
+                message: "no module named '\(configuration.attentionOutputModule)' or "
                     + "'\(configuration.feedForwardOutputModule)' in the model")
         }
         return wrapped
@@ -71,7 +73,9 @@ extension Module {
     /// another wrapper.
     @discardableResult
     public func mergeLoRA() throws -> [String] {
-        let loras = namedSlots.compactMap { entry in (entry.slot.layer as? LoRALinear).map { (entry.name, entry.slot, $0) } }
+        let loras = namedSlots.compactMap { entry in
+            (entry.slot.layer as? LoRALinear).map { (entry.name, entry.slot, $0) }
+        }
         for (name, _, lora) in loras where !(lora.inner is Linear) {
             throw PEFTError(key: "lora", message: "\(name): the LoRA wraps \(type(of: lora.inner)), not the base layer")
         }

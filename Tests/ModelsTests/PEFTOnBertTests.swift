@@ -64,11 +64,15 @@ import Testing
         try m.applyLoRA(
             LoRAConfiguration(
                 rank: 2, alpha: 4, dropout: 0.1,
-                targetModules: ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]),
+                targetModules: [
+                    "query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense",
+                ]),
             initializer: &ini, context: context)
         let trainable = m.trainOnly(matching: ["*.lora_*"])
         #expect(trainable.count == 2 * 6 * 2)
-        let opt = AdamW(groups: [.init(name: "lora", parameters: m.trainableParameters, learningRate: 0.05, weightDecay: 0.01)])
+        let opt = AdamW(groups: [
+            .init(name: "lora", parameters: m.trainableParameters, learningRate: 0.05, weightDecay: 0.01)
+        ])
         for step in 0..<3 {
             let ctx = ForwardContext(training: true, seed: 5, step: UInt64(step))
             context.current = ctx
@@ -81,7 +85,8 @@ import Testing
             let t = m.namedParameters.first { $0.name == name }?.tensor
             #expect(t?.scalars == values, "\(name) changed")
         }
-        #expect(m.namedParameters.contains { $0.name.hasSuffix("lora_B.weight") && $0.tensor.scalars.contains { $0 != 0 } })
+        #expect(
+            m.namedParameters.contains { $0.name.hasSuffix("lora_B.weight") && $0.tensor.scalars.contains { $0 != 0 } })
         let unmerged = GradMode.withoutGrad { m(input, context: .inference).scalars }
         let merged = try m.mergeLoRA()
         #expect(merged.count == 12)
@@ -142,6 +147,9 @@ import Testing
         let only = BottleneckAdapterConfiguration(afterAttention: false)
         var ini2 = Initializer(seed: 4)
         let m2 = BertModel(config: Self.config, pooler: false, seed: 1)
-        #expect(try m2.addBottleneckAdapters(only, initializer: &ini2) == ["encoder.layer.0.output.dense", "encoder.layer.1.output.dense"])
+        #expect(
+            try m2.addBottleneckAdapters(only, initializer: &ini2) == [
+                "encoder.layer.0.output.dense", "encoder.layer.1.output.dense",
+            ])
     }
 }
