@@ -1,0 +1,103 @@
+import Foundation
+import Tensor
+import Testing
+
+@testable import Models
+@testable import NN
+
+/// Our LoRA against PEFT's own files and outputs (fixture from scripts/golden/peft/generate.sh).
+@Suite struct PEFTLoRAFilesTests {
+    func fixture() throws -> String {
+        let root = try #require(Bundle.module.resourceURL, "no resource bundle")
+        return root.appendingPathComponent("Fixtures/peft-lora").path
+    }
+
+    func hidden(_ model: BertModel, _ expected: SafeTensorsFile) throws -> Tensor {
+        let ids = try expected.integers("input_ids")
+        let mask = try expected.integers("attention_mask")
+        let input = EncoderInput(
+            batch: ids.shape[0], time: ids.shape[1], inputIds: ids.values, attentionMask: mask.values)
+        return GradMode.withoutGrad { model(input, context: .inference) }
+    }
+
+    func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
+        zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? .infinity
+    }
+
+    @Test func loadsPEFTsAdapterAndMatchesItsOutputsUnmergedAndMerged() throws {
+        let dir = try fixture()
+        let expected = try SafeTensorsFile(path: dir + "/expected.safetensors")
+        let model = try BertModel(directory: URL(fileURLWithPath: dir), pooler: false)
+        #expect(maxDifference(try hidden(model, expected), try expected.tensor("hidden_base")) <= 1e-4)
+
+        let config = try PEFTLoRAFiles.readConfiguration(directory: dir + "/adapter")
+        #expect(
+            config
+                == LoRAConfiguration(
+                    rank: 4, alpha: 8, dropout: 0.1, targetModules: ["output.dense", "query", "value"], rsLoRA: true))
+        var ini = Initializer(seed: 1)
+        try model.applyLoRA(config, initializer: &ini, context: ContextSource())
+        #expect(try PEFTLoRAFiles.loadWeights(into: model, directory: dir + "/adapter") == 16)
+        let withLoRA = try hidden(model, expected)
+        let reference = try expected.tensor("hidden_lora")
+        #expect(maxDifference(withLoRA, reference) <= 1e-4)
+        #expect(maxDifference(try expected.tensor("hidden_base"), reference) > 0.1)  // the adapter matters
+
+        try model.mergeLoRA()
+        #expect(maxDifference(try hidden(model, expected), try expected.tensor("hidden_merged")) <= 1e-4)
+    }
+
+    @Test func exportsTheKeysShapesAndConfigurationPEFTWrites() throws {
+        let dir = try fixture()
+        let model = try BertModel(directory: URL(fileURLWithPath: dir), pooler: false)
+        let config = try PEFTLoRAFiles.readConfiguration(directory: dir + "/adapter")
+        var ini = Initializer(seed: 1)
+        try model.applyLoRA(config, initializer: &ini, context: ContextSource())
+        try PEFTLoRAFiles.loadWeights(into: model, directory: dir + "/adapter")
+
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("peft-export-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try PEFTLoRAFiles.writeConfiguration(config, baseModel: "tiny-bert", taskType: nil, directory: out)
+        try PEFTLoRAFiles.writeWeights(of: model, directory: out)
+
+        let ours = try SafeTensorsFile(path: out + "/adapter_model.safetensors")
+        let peft = try SafeTensorsFile(path: dir + "/adapter/adapter_model.safetensors")
+        #expect(ours.names.sorted() == peft.names.sorted())
+        for name in peft.names {
+            #expect(ours.entries[name]?.shape == peft.entries[name]?.shape, "\(name)")
+            #expect(try ours.tensor(name).scalars == peft.tensor(name).scalars, "\(name)")
+        }
+        #expect(try PEFTLoRAFiles.readConfiguration(directory: out) == config)
+        func json(_ path: String) throws -> [String: Any] {
+            try #require(
+                JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        }
+        let a = try json(out + "/adapter_config.json")
+        let b = try json(dir + "/adapter/adapter_config.json")
+        for key in [
+            "peft_type", "r", "lora_alpha", "lora_dropout", "use_rslora", "bias", "fan_in_fan_out", "use_dora",
+            "init_lora_weights", "inference_mode",
+        ] {
+            #expect("\(a[key] ?? "absent")" == "\(b[key] ?? "absent")", "\(key)")
+        }
+        #expect((a["target_modules"] as? [String])?.sorted() == (b["target_modules"] as? [String])?.sorted())
+    }
+
+    @Test func refusesOptionsItDoesNotImplement() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("peft-bad-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cases = [
+            #"{"peft_type": "LORA", "r": 4, "target_modules": ["query"], "use_dora": true}"#,
+            #"{"peft_type": "LORA", "r": 4, "target_modules": ".*query"}"#,
+            #"{"peft_type": "LORA", "r": 4, "target_modules": ["query"], "rank_pattern": {"query": 8}}"#,
+            #"{"peft_type": "IA3", "target_modules": ["query"]}"#,
+            #"{"peft_type": "LORA", "r": 0, "target_modules": ["query"]}"#,
+            #"not json"#,
+        ]
+        for text in cases {
+            try text.write(toFile: dir + "/adapter_config.json", atomically: true, encoding: .utf8)
+            #expect(throws: ModelError.self, "\(text)") { try PEFTLoRAFiles.readConfiguration(directory: dir) }
+        }
+    }
+}
