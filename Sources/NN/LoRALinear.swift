@@ -49,9 +49,12 @@ public final class LoRALinear: LinearLayer {
     public var outputDimensions: Int { inner.outputDimensions }
 
     /// x `[..., in]` → `[..., out]`.
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    public func callAsFunction(_ x: Tensor) -> Tensor { inner(x) + update(x) }
+
+    /// The low-rank path alone, `s · B(A(dropout(x)))` `[..., out]`.
+    public func update(_ x: Tensor) -> Tensor {
         let h = linear(dropout(x, context.current), weight: a)  // [..., r]
-        return inner(x) + linear(h, weight: b).scaled(by: scale)  // [..., out]
+        return linear(h, weight: b).scaled(by: scale)  // [..., out]
     }
 
     /// The update `s · B · A` `[out, in]` as plain values (for merging and export checks).
