@@ -100,6 +100,30 @@ public enum PEFTLoRAFiles {
             to: directory + "/" + weightsName)
     }
 
+    /// The LoRA parameters of task `task` in a model with task-specific LoRA (``TaskLoRALinear``), renamed to
+    /// the single-adapter names PEFT saves (`….lora_A.<task>.weight` → `….lora_A.weight`).
+    public static func taskLoRAParameters(of model: any Module, task: String) -> [(name: String, tensor: Tensor)] {
+        let suffixes = [".lora_A.\(task).weight", ".lora_B.\(task).weight"]
+        return model.namedParameters.compactMap { p in
+            guard let suffix = suffixes.first(where: { p.name.hasSuffix($0) }) else { return nil }
+            let stem = String(p.name.dropLast(suffix.count))
+            return (stem + (suffix.hasPrefix(".lora_A") ? ".lora_A.weight" : ".lora_B.weight"), p.tensor)
+        }
+    }
+
+    /// Writes task `task`'s LoRA of a task-specific-LoRA model as a PEFT adapter folder's weights (PEFT keeps
+    /// one folder per adapter). Throws when the model has no LoRA for that task.
+    public static func writeWeights(
+        of model: any Module, task: String, prefix: String = bareModelPrefix, directory: String
+    ) throws {
+        let params = taskLoRAParameters(of: model, task: task)
+        guard !params.isEmpty else { throw ModelError(.missingTensor, "the model has no LoRA for task '\(task)'") }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try SafeTensorsFile.write(
+            params.map { (prefix + $0.name, $0.tensor) }, metadata: ["format": "pt"],
+            to: directory + "/" + weightsName)
+    }
+
     /// Loads `directory/adapter_model.safetensors` into a model whose LoRA is already applied (with the file's
     /// configuration); throws when a LoRA weight is missing or mis-shaped, or the file has LoRA weights the
     /// model lacks. Returns the number of tensors loaded.

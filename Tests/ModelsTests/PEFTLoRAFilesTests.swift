@@ -101,3 +101,38 @@ import Testing
         }
     }
 }
+
+@Suite struct TaskLoRAExportTests {
+    @Test func aTasksLoRAExportsAsAPlainPEFTAdapterThatReproducesItsOutput() throws {
+        let config = PEFTOnBertTests.config
+        let lora = LoRAConfiguration(rank: 2, alpha: 4, targetModules: ["query", "value"])
+        let multi = BertModel(config: config, pooler: false, seed: 1)
+        var ini = Initializer(seed: 2)
+        let selector = TaskSelector()
+        try multi.applyTaskLoRA(
+            lora, tasks: ["spam", "qtype"], initializer: &ini, context: ContextSource(), selector: selector)
+        for (k, p) in multi.namedParameters.enumerated() where p.name.contains(".lora_B.") {
+            let r = GradientCheck.randomTensor(p.tensor.shape, seed: UInt64(k), scale: 0.3)
+            withExtendedLifetime(r) { p.tensor.pointer.update(from: r.pointer, count: r.count) }
+        }
+        let input = EncoderInput(batch: 1, time: 4, inputIds: [1, 5, 9, 2])
+        selector.current = "qtype"
+        let expected = GradMode.withoutGrad { multi(input, context: .inference).scalars }
+
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("task-lora-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try PEFTLoRAFiles.writeWeights(of: multi, task: "qtype", directory: out)
+        #expect(throws: ModelError.self) {
+            try PEFTLoRAFiles.writeWeights(of: multi, task: "sentiment", directory: out)
+        }
+
+        let single = BertModel(config: config, pooler: false, seed: 1)
+        var ini2 = Initializer(seed: 9)
+        try single.applyLoRA(lora, initializer: &ini2, context: ContextSource())
+        #expect(try PEFTLoRAFiles.loadWeights(into: single, directory: out) == 8)
+        let file = try SafeTensorsFile(path: out + "/" + PEFTLoRAFiles.weightsName)
+        #expect(file.names.contains("base_model.model.encoder.layer.1.attention.self.value.lora_B.weight"))
+        let got = GradMode.withoutGrad { single(input, context: .inference).scalars }
+        for (a, b) in zip(got, expected) { #expect(abs(a - b) <= 1e-6) }
+    }
+}
