@@ -8,11 +8,14 @@ public struct TaskSpec: Sendable, Hashable, Codable {
     public var kind: TaskHead.Kind
     /// Classes (ignored for regression).
     public var labels: Int
+    /// The class names in index order (the tokenize index's label vocabulary), when known.
+    public var labelNames: [String]?
 
-    public init(name: String, kind: TaskHead.Kind, labels: Int) {
+    public init(name: String, kind: TaskHead.Kind, labels: Int, labelNames: [String]? = nil) {
         self.name = name
         self.kind = kind
         self.labels = labels
+        self.labelNames = labelNames
     }
 }
 
@@ -48,6 +51,7 @@ public final class MultitaskModel: Module {
     public let heads: [TaskHead]
     public let experts: CustomizedGateControl?
     public let domainClassifier: DomainClassifier?
+    public let headDropout: Float
 
     public init(
         trunk: BertModel, tasks: [TaskSpec], pooling: Pooling = .cls,
@@ -83,6 +87,7 @@ public final class MultitaskModel: Module {
         self.trunk = trunk
         self.pooling = pooling
         self.tasks = tasks
+        self.headDropout = headDropout
     }
 
     public var namedChildren: [(name: String, module: any Module)] {
