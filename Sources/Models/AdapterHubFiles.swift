@@ -76,10 +76,15 @@ public enum AdapterHubFiles {
             "config": config, "hidden_size": hiddenSize, "model_class": modelClass, "model_name": modelName,
             "model_type": modelType, "name": configuration.name, "version": "adapters.1.3.0",
         ]
-        let data = try JSONSerialization.data(
-            withJSONObject: json, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        var text = String(
+            decoding: try JSONSerialization.data(
+                withJSONObject: json, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
+            as: UTF8.self)
+        // adapters accepts a float `scaling` (or a string), not the integer 1 Foundation writes for 1.0.
+        text = text.replacingOccurrences(
+            of: #""scaling"\s*:\s*1(?=[,\n}])"#, with: "\"scaling\": 1.0", options: .regularExpression)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: directory + "/" + configName), options: .atomic)
+        try (text + "\n").write(toFile: directory + "/" + configName, atomically: true, encoding: .utf8)
     }
 
     /// The model's adapter parameters under AdapterHub's keys.

@@ -40,8 +40,10 @@ import Testing
         #expect(maxDifference(try hidden(model, expected), reference) <= 1e-4)
         #expect(maxDifference(try expected.tensor("hidden_base"), reference) > 0.1)
 
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ah-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: out) }
+        // FINETUNED_EXPORT_DIR keeps the export for scripts/golden/check-exports.py (adapters loads it).
+        let keep = ProcessInfo.processInfo.environment["FINETUNED_EXPORT_DIR"].map { $0 + "/adapters-houlsby" }
+        let out = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("ah-\(UUID().uuidString)").path
+        defer { if keep == nil { try? FileManager.default.removeItem(atPath: out) } }
         try AdapterHubFiles.writeConfiguration(config, hiddenSize: 16, directory: out)
         try AdapterHubFiles.writeWeights(of: model, directory: out)
         let ours = try SafeTensorsFile(path: out + "/adapter.safetensors")
@@ -49,6 +51,8 @@ import Testing
         #expect(ours.names.sorted() == theirs.names.sorted())
         for name in theirs.names { #expect(try ours.tensor(name).scalars == theirs.tensor(name).scalars, "\(name)") }
         #expect(try AdapterHubFiles.readConfiguration(directory: out) == config)
+        let text = try String(contentsOfFile: out + "/adapter_config.json", encoding: .utf8)
+        #expect(text.contains("\"scaling\": 1.0"))  // adapters refuses an integer scaling
     }
 
     @Test func refusesVariantsItDoesNotCompute() throws {

@@ -55,8 +55,12 @@ import Testing
         try model.applyLoRA(config, initializer: &ini, context: ContextSource())
         try PEFTLoRAFiles.loadWeights(into: model, directory: dir + "/adapter")
 
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("peft-export-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: out) }
+        // FINETUNED_EXPORT_DIR keeps the export for scripts/golden/check-exports.py (PEFT loads it).
+        let keep = ProcessInfo.processInfo.environment["FINETUNED_EXPORT_DIR"].map { $0 + "/peft-lora" }
+        let out =
+            keep
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("peft-export-\(UUID().uuidString)").path
+        defer { if keep == nil { try? FileManager.default.removeItem(atPath: out) } }
         try PEFTLoRAFiles.writeConfiguration(config, baseModel: "tiny-bert", taskType: nil, directory: out)
         try PEFTLoRAFiles.writeWeights(of: model, directory: out)
 
