@@ -49,6 +49,8 @@ func runSteps(model name: String, batch nb: Int, time nt: Int, steps: Int, warmu
     let step: (Int) -> Float
     let parameters: [Tensor]
     let flops: Double
+    // `--peft lora`: LoRA r=8, α=16 on every BERT projection, base frozen (no weight-gradient GEMMs for it).
+    let peft = argument("peft", "full")
     switch name {
     case "bert":
         // all-MiniLM-L6-v2 shape, sequence classification head (pooler + 2-way linear), dropout on.
@@ -58,7 +60,14 @@ func runSteps(model name: String, batch nb: Int, time nt: Int, steps: Int, warmu
         let bert = BertModel(config: config, pooler: true, seed: 1)
         var ini = Initializer(seed: 2)
         let classifier = Linear(inputDimensions: 384, outputDimensions: 2, initializer: &ini)
-        parameters = bert.parameters + classifier.parameters
+        if peft == "lora" {
+            let lora = LoRAConfiguration(
+                rank: 8, alpha: 16,
+                targetModules: ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"])
+            try! bert.applyLoRA(lora, initializer: &ini, context: ContextSource())
+            bert.trainOnly(matching: ["*.lora_*"])
+        }
+        parameters = bert.trainableParameters.map(\.tensor) + classifier.parameters
         let ids = randomIds(nb * nt, vocab: config.vocabSize, seed: 3)
         let labels = (0..<nb).map { Int32($0 % 2) }
         let input = EncoderInput(
@@ -113,7 +122,7 @@ func runSteps(model name: String, batch nb: Int, time nt: Int, steps: Int, warmu
         if measured {
             print(
                 json([
-                    "system": "swift", "model": name, "batch": nb, "time": nt, "threads": Parallel.threads,
+                    "system": "swift", "model": name, "peft": peft, "batch": nb, "time": nt, "threads": Parallel.threads,
                     "seconds": t2 - t0, "thread_cpu_seconds": Double(c2 - c0) * 1e-9, "tokens": nb * nt,
                     "loss": Double(loss), "flops_per_token": flops,
                 ]))

@@ -14,3 +14,13 @@ public struct Initializer {
         return Tensor((0..<shape.reduce(1, *)).map { rng.normal($0) * std }, shape: shape)
     }
 }
+
+extension Initializer {
+    /// A tensor of U(−bound, bound) values from the next stream (LoRA's `A`: kaiming-uniform with a = √5 over
+    /// fan-in `in`, i.e. bound 1/√in, as PEFT's `reset_lora_parameters`).
+    public mutating func uniform(_ shape: [Int], bound: Float) -> Tensor {
+        let rng = CounterRNG(seed: seed, stream: 0xA11C_E000 &+ counter)
+        counter += 1
+        return Tensor((0..<shape.reduce(1, *)).map { (2 * rng.uniform($0) - 1) * bound }, shape: shape)
+    }
+}

@@ -16,6 +16,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--peft", choices=["full", "lora"], default="full",
+                    help="lora: PEFT LoRA r=8, alpha=16 on every BERT projection, base frozen (the classifier trains)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -40,8 +42,13 @@ def main():
             return model(input_ids=ids, labels=ids).loss
         matmul = 6 * (4 * 384 * 384 + 2 * 384 * 1536) + 8192 * 384
     flops = 6 * matmul + 12 * 6 * 384 * T
+    if a.peft == "lora":
+        from peft import LoraConfig, get_peft_model
+        model = get_peft_model(model, LoraConfig(
+            r=8, lora_alpha=16, lora_dropout=0.0, bias="none", modules_to_save=["classifier"],
+            target_modules=["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]))
     model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4, weight_decay=0.01)
     for s in range(a.warmup + a.steps):
         t0 = time.perf_counter()
         c0 = time.thread_time()
@@ -51,13 +58,13 @@ def main():
         opt.step()
         t1 = time.perf_counter()
         if s >= a.warmup:
-            print(json.dumps({"system": "torch", "model": a.model, "batch": B, "time": T, "threads": a.threads,
+            print(json.dumps({"system": "torch", "model": a.model, "peft": a.peft, "batch": B, "time": T, "threads": a.threads,
                               "seconds": t1 - t0, "thread_cpu_seconds": time.thread_time() - c0, "tokens": B * T,
                               "loss": loss.item(), "flops_per_token": flops}), flush=True)
     print(json.dumps({"system": "torch", "model": a.model, "summary": True, "threads": a.threads,
                       "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "torch": torch.__version__, "transformers": transformers.__version__,
-                      "attn_implementation": model.config._attn_implementation}), flush=True)
+                      "attn_implementation": getattr(model.config, "_attn_implementation", None)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,112 @@
+import Foundation
+import Models
+import NN
+import Tensor
+
+/// The multitask model's own parts on disk, beside the trunk's HF files: `multitask.json` (tasks, kinds, label
+/// names, pooling, experts, domains) and `multitask.safetensors` (every parameter outside the trunk under its
+/// model name: `heads.<task>.dense.*`, `cgc.levels.*`, `domain_classifier.*`, and `loss_weighting.log_vars` when
+/// uncertainty weighting trained). Reading rebuilds the model over a loaded trunk.
+public enum MultitaskArtifact {
+    public static let configName = "multitask.json"
+    public static let weightsName = "multitask.safetensors"
+    public static let formatVersion = 1
+
+    struct Config: Codable {
+        var formatVersion: Int
+        var tasks: [TaskSpec]
+        var pooling: Pooling
+        var hiddenSize: Int
+        var experts: CustomizedGateControl.Configuration?
+        var domains: Int
+        var headDropout: Float
+
+        enum CodingKeys: String, CodingKey {
+            case formatVersion = "format_version", tasks, pooling, hiddenSize = "hidden_size", experts, domains
+            case headDropout = "head_dropout"
+        }
+    }
+
+    /// Writes both files into `directory` (created if needed). `extra` adds tensors such as the uncertainty
+    /// log-variances.
+    public static func write(
+        _ model: MultitaskModel, extra: [(name: String, tensor: Tensor)] = [], directory: String
+    ) throws {
+        let config = Config(
+            formatVersion: formatVersion, tasks: model.tasks, pooling: model.pooling,
+            hiddenSize: model.trunk.config.hiddenSize, experts: model.experts?.configuration,
+            domains: model.domainClassifier?.outProjection.outputDimensions ?? 0, headDropout: model.headDropout)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try (encoder.encode(config) + Data("\n".utf8))
+            .write(to: URL(fileURLWithPath: directory + "/" + configName), options: .atomic)
+        try SafeTensorsFile.write(ownParameters(of: model) + extra, to: directory + "/" + weightsName)
+    }
+
+    /// The parameters outside the trunk.
+    public static func ownParameters(of model: MultitaskModel) -> [(name: String, tensor: Tensor)] {
+        let trunk = Set(model.trunk.parameters.map(ObjectIdentifier.init))
+        return model.namedParameters.filter { !trunk.contains(ObjectIdentifier($0.tensor)) }
+    }
+
+    /// Rebuilds the model over `trunk` from `directory`; throws a ``TrainingError`` naming the file on a bad or
+    /// mismatched configuration, or a missing or mis-shaped tensor.
+    public static func read(directory: String, trunk: BertModel) throws -> MultitaskModel {
+        let path = directory + "/" + configName
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TrainingError(.invalidInput, file: path, message: "cannot read the multitask configuration")
+        }
+        guard data.count <= 4 << 20 else {
+            throw TrainingError(.invalidInput, file: path, message: "larger than 4 MiB")
+        }
+        let config: Config
+        do { config = try JSONDecoder().decode(Config.self, from: data) } catch {
+            throw TrainingError(.invalidInput, file: path, message: "not a multitask configuration: \(error)")
+        }
+        guard config.formatVersion == formatVersion else {
+            throw TrainingError(
+                .invalidInput, file: path, message: "format_version \(config.formatVersion), expected 1")
+        }
+        guard config.hiddenSize == trunk.config.hiddenSize else {
+            throw TrainingError(
+                .invalidInput, file: path,
+                message: "hidden_size \(config.hiddenSize) does not match the trunk's \(trunk.config.hiddenSize)")
+        }
+        guard (0...64).contains(config.domains), config.tasks.count <= 1024,
+            config.headDropout >= 0 && config.headDropout < 1
+        else {
+            throw TrainingError(.invalidInput, file: path, message: "domains, task count or head_dropout out of range")
+        }
+        let model: MultitaskModel
+        do {
+            model = try MultitaskModel(
+                trunk: trunk, tasks: config.tasks, pooling: config.pooling, experts: config.experts,
+                domains: config.domains, headDropout: config.headDropout, seed: 0)
+        } catch let e as PEFTError {
+            throw TrainingError(.invalidInput, file: path, message: e.description)
+        } catch var e as TrainingError {
+            e.file = path
+            throw e
+        }
+        let weights = directory + "/" + weightsName
+        do {
+            let file = try SafeTensorsFile(path: weights)
+            for (name, t) in ownParameters(of: model) {
+                guard let entry = file.entries[name] else {
+                    throw TrainingError(.invalidInput, file: weights, message: "missing tensor '\(name)'")
+                }
+                guard entry.shape == t.shape else {
+                    throw TrainingError(
+                        .invalidInput, file: weights, message: "'\(name)' has shape \(entry.shape), expected \(t.shape)"
+                    )
+                }
+                let v = try file.tensor(name)
+                withExtendedLifetime(v) { t.pointer.update(from: v.pointer, count: v.count) }
+            }
+        } catch let e as ModelError {
+            throw TrainingError(.invalidInput, file: weights, message: e.description)
+        }
+        return model
+    }
+}

@@ -1,0 +1,49 @@
+"""Loads the LoRA and bottleneck-adapter files *we* export with PEFT and AdapterHub `adapters` and checks that
+they reproduce the fixtures' reference outputs (the outputs our tests match within 1e-4).
+
+  FINETUNED_EXPORT_DIR=/tmp/exports swift test --disable-xctest --filter "PEFTLoRAFilesTests|AdapterHubFilesTests"
+  .venv-golden/bin/python scripts/golden/check-exports.py --exports /tmp/exports --kind peft
+  .venv-adapters/bin/python scripts/golden/check-exports.py --exports /tmp/exports --kind adapters
+
+(two virtualenvs: adapters 1.3.0 pins transformers 4.57). Prints the largest difference; exits 1 above 1e-4.
+"""
+import argparse
+import os
+import sys
+
+import torch
+from safetensors.torch import load_file
+from transformers import BertModel
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--exports", required=True)
+    ap.add_argument("--kind", choices=["peft", "adapters"], required=True)
+    ap.add_argument("--fixtures", default=os.path.join(os.path.dirname(__file__), "../../Tests/ModelsTests/Fixtures"))
+    a = ap.parse_args()
+    name = "peft-lora" if a.kind == "peft" else "adapters-houlsby"
+    fixture = os.path.join(a.fixtures, name)
+    expected = load_file(os.path.join(fixture, "expected.safetensors"))
+    base = BertModel.from_pretrained(fixture, add_pooling_layer=False).eval()
+    export = os.path.join(a.exports, name)
+    if a.kind == "peft":
+        from peft import PeftModel
+        model = PeftModel.from_pretrained(base, export).eval()
+        reference = expected["hidden_lora"]
+    else:
+        import adapters
+        adapters.init(base)
+        loaded = base.load_adapter(export, use_safetensors=True)
+        base.set_active_adapters(loaded)
+        model = base.eval()
+        reference = expected["hidden_adapter"]
+    with torch.no_grad():
+        hidden = model(input_ids=expected["input_ids"], attention_mask=expected["attention_mask"]).last_hidden_state
+    diff = float((hidden - reference).abs().max())
+    print(f"{a.kind}: our export loaded, max |difference| to the reference output {diff:.3g}")
+    sys.exit(0 if diff <= 1e-4 else 1)
+
+
+if __name__ == "__main__":
+    main()
