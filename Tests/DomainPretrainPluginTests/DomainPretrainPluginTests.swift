@@ -57,6 +57,29 @@ import Testing
         #expect(curveA.split(separator: "\n").count == 34)
     }
 
+    @Test func aDecoderTrainsCausalLM() async throws {
+        let ws = try DomainPretrainWorkspace(gpt: true)
+        let outcome = try await ws.run(
+            try ws.request("gpt", params: ["corpus": "corpus", "steps": 6, "batch_size": 4, "eval_rows": 8, "lr": 1e-3]))
+        #expect(outcome.status == 0, "\(outcome.events.suffix(3))")
+        let metrics = try JSONDecoder().decode(
+            StageKit.JSONValue.self, from: Data(contentsOf: URL(fileURLWithPath: ws.root + "/gpt/output/metrics.json")))
+        #expect(metrics["objective"]?.stringValue == "clm" && metrics["head_warmup_steps"]?.intValue == 0)
+        #expect(metrics["total_steps"]?.intValue == 6)
+        let before = try #require(metrics["perplexity"]?["before"]?.doubleValue)
+        let after = try #require(metrics["perplexity"]?["after"]?.doubleValue)
+        // A random 8-wide decoder over 30,522 ids starts near the uniform perplexity.
+        #expect(before > 10_000 && before < 60_000 && after.isFinite)
+        let model = try SafeTensorsFile(path: ws.root + "/gpt/output/model.safetensors")
+        #expect(model.entries["transformer.wte.weight"]?.shape == [30522, 8])
+        #expect(model.entries["transformer.h.1.mlp.c_proj.weight"] != nil)
+        let config = try String(contentsOfFile: ws.root + "/gpt/output/config.json", encoding: .utf8)
+        #expect(config.contains("GPT2LMHeadModel"))
+        // An encoder objective on a decoder is refused.
+        let wrong = try await ws.run(try ws.request("mlm", params: ["corpus": "corpus", "objective": "mlm"]))
+        #expect(wrong.status == 1)
+    }
+
     @Test func aForeignTokenizerIsRejected() async throws {
         let ws = try DomainPretrainWorkspace(tokenizerDigest: String(repeating: "ab", count: 32))
         let outcome = try await ws.run(try ws.request("r", params: params))

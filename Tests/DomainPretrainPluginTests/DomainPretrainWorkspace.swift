@@ -21,7 +21,8 @@ final class DomainPretrainWorkspace: TemporaryFolder, @unchecked Sendable {
     var model: String { root + "/model" }
     var artifact: String { root + "/artifact" }
 
-    init(tokenizerDigest: String? = nil, badValidationID: UInt32? = nil) throws {
+    /// A tiny BERT, or with `gpt` a tiny GPT-2 (causal LM) over the same vocabulary.
+    init(tokenizerDigest: String? = nil, badValidationID: UInt32? = nil, gpt: Bool = false) throws {
         try super.init(prefix: "dapt-test")
         let fm = FileManager.default
         for dir in [model, artifact + "/tokens/corpus"] { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
@@ -33,9 +34,21 @@ final class DomainPretrainWorkspace: TemporaryFolder, @unchecked Sendable {
              "max_position_embeddings": 32, "type_vocab_size": 2, "hidden_act": "gelu", "layer_norm_eps": 1e-12,
              "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1}
             """
-        try write("model/config.json", config)
-        let bert = BertModel(config: try BertConfig(contentsOf: URL(fileURLWithPath: model + "/config.json")), seed: 4)
-        try bert.save(to: model + "/model.safetensors")
+        if gpt {
+            try write(
+                "model/config.json",
+                """
+                {"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "vocab_size": 30522, "n_positions": 32,
+                 "n_embd": 8, "n_layer": 2, "n_head": 2, "activation_function": "gelu_new", "resid_pdrop": 0.1,
+                 "embd_pdrop": 0.1, "attn_pdrop": 0.1, "layer_norm_epsilon": 1e-5}
+                """)
+            let decoder = GPTModel(config: try GPTConfig(contentsOf: URL(fileURLWithPath: model + "/config.json")), seed: 4)
+            try decoder.save(to: model + "/model.safetensors")
+        } else {
+            try write("model/config.json", config)
+            let bert = BertModel(config: try BertConfig(contentsOf: URL(fileURLWithPath: model + "/config.json")), seed: 4)
+            try bert.save(to: model + "/model.safetensors")
+        }
 
         // Packed blocks of 24 tokens ([CLS] … [SEP]); ids of ordinary WordPiece tokens (1000 ..< 29000).
         func shard(_ split: String, rows: Int, salt: Int, bad: UInt32? = nil) throws {
