@@ -40,6 +40,10 @@ let package = Package(
         .target(name: "Tokenizers"),
         .executableTarget(name: "TokenizersBench", dependencies: ["Tokenizers"], path: "Benchmarks/TokenizersBench"),
 
+        // MARK: Evaluation (Foundation only): metrics with bootstrap intervals, and the report they fill
+        .target(name: "Metrics"),
+        .target(name: "Report", dependencies: ["Metrics"]),
+
         // MARK: Pipeline engine
         .target(name: "StageKit"),
         .target(
@@ -112,6 +116,8 @@ let package = Package(
             dependencies: ["StageKit", "TestSupport", "Models", "NN", "Datasets", "DomainPretrainPlugin"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Metrics"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "TokenizePluginTests",
             // Runs the real plugin executable through the engine (the dependency makes `swift test` build it).
