@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "finetuned-stage-testkit", targets: ["TestKitPlugin"]),
         .executable(name: "finetuned-stage-tokenize", targets: ["TokenizePlugin"]),
         .executable(name: "finetuned-stage-domain-pretrain", targets: ["DomainPretrainPlugin"]),
+        .executable(name: "finetuned-stage-evaluate", targets: ["EvaluatePlugin"]),
         .executable(name: "tokenizers-bench", targets: ["TokenizersBench"]),
     ],
     dependencies: [
@@ -95,6 +96,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/DomainPretrain"),
+        .executableTarget(
+            name: "EvaluatePlugin",
+            dependencies: [
+                "StageKit", "Training", "Models", "Tensor", "Datasets", "Metrics", "Report",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Plugins/Evaluate"),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -114,6 +122,13 @@ let package = Package(
             name: "DomainPretrainPluginTests",
             // Runs the real plugin executable (the dependency makes `swift test` build it).
             dependencies: ["StageKit", "TestSupport", "Models", "NN", "Datasets", "DomainPretrainPlugin"]),
+        .testTarget(
+            name: "EvaluatePluginTests",
+            // Runs the real plugin executables, through the engine too (the dependencies make `swift test` build them).
+            dependencies: [
+                "PipelineCore", "StageKit", "TestSupport", "Models", "NN", "Datasets", "Report", "EvaluatePlugin",
+                "DomainPretrainPlugin", "TokenizePlugin",
+            ]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),

@@ -43,7 +43,7 @@ struct DomainPretrainPlugin: StagePlugin {
         }
         let corpus = try CorpusArtifact.load(input: options.corpus, upstream: request.upstream, parameter: "corpus")
         let general = try options.general.map {
-            try CorpusArtifact.load(input: $0, upstream: request.upstream, parameter: "general")
+            try CorpusArtifact.load(input: $0, upstream: request.upstream, parameter: "general", requireTrain: false)
         }
 
         // Everything is checked before the first kernel runs.

@@ -52,7 +52,8 @@ public struct LMBatchBuilder: Sendable {
             let collator = MaskedLMCollator(
                 probability: maskProbability, maskID: Int32(mask), vocabularySize: model.vocabularySize,
                 isSpecial: isSpecial, continuesWord: continues)
-            return LMBatchBuilder(objective: .masked(collator), padID: pad, seed: seed, rowStride: 4 * model.maxPositions)
+            return LMBatchBuilder(
+                objective: .masked(collator), padID: pad, seed: seed, rowStride: 4 * model.maxPositions)
         }
     }
 
@@ -61,7 +62,9 @@ public struct LMBatchBuilder: Sendable {
         guard let data = FileManager.default.contents(atPath: path), data.count < 256 << 20,
             let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let model = json["model"] as? [String: Any]
-        else { throw TrainingError(.invalidInput, file: path, message: "cannot read the tokenizer for whole-word masking") }
+        else {
+            throw TrainingError(.invalidInput, file: path, message: "cannot read the tokenizer for whole-word masking")
+        }
         guard model["type"] as? String == "WordPiece", let vocab = model["vocab"] as? [String: Int] else {
             throw TrainingError(
                 .invalidInput, file: path,

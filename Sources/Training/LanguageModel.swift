@@ -152,7 +152,8 @@ public enum LanguageModel {
     /// Writes the model in HF layout: `config.json` (the base's, with the LM architecture) and
     /// `model.safetensors` under HF's names (`bert.…` + `cls.predictions.…`, or `transformer.…`).
     public func export(to directory: String, baseConfig: String) throws {
-        var config = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: baseConfig))))
+        var config =
+            (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: baseConfig))))
             as? [String: Any] ?? [:]
         switch self {
         case .masked: config["architectures"] = ["BertForMaskedLM"]

@@ -26,19 +26,27 @@ import Testing
         var gpt = GPTConfig()
         (gpt.vocabSize, gpt.nPositions, gpt.nEmbd, gpt.nLayer, gpt.nHead) = (23, 16, 8, 2, 2)
         let collator = MaskedLMCollator(
-            probability: 0.4, maskID: 2, vocabularySize: 23, isSpecial: [true, true, true] + Array(repeating: false, count: 20))
+            probability: 0.4, maskID: 2, vocabularySize: 23,
+            isSpecial: [true, true, true] + Array(repeating: false, count: 20))
         return [
-            (.masked(TinyBert.model(), createdHead: false),
-             LMBatchBuilder(objective: .masked(collator), padID: 0, seed: 5, rowStride: 64)),
-            (.causal(GPTModel(config: gpt, seed: 2)), LMBatchBuilder(objective: .causal, padID: 0, seed: 5, rowStride: 64)),
+            (
+                .masked(TinyBert.model(), createdHead: false),
+                LMBatchBuilder(objective: .masked(collator), padID: 0, seed: 5, rowStride: 64)
+            ),
+            (
+                .causal(GPTModel(config: gpt, seed: 2)),
+                LMBatchBuilder(objective: .causal, padID: 0, seed: 5, rowStride: 64)
+            ),
         ]
     }
 
     @Test func rowLossesDoNotDependOnTheBatchAndSumToTheBatchLoss() throws {
         let shard = try shard()
         for (model, builder) in models {
-            let one = try HeldOutPerplexity.rowLosses(model: model, builder: builder, shard: shard, rows: 7, batchSize: 1)
-            let three = try HeldOutPerplexity.rowLosses(model: model, builder: builder, shard: shard, rows: 7, batchSize: 3)
+            let one = try HeldOutPerplexity.rowLosses(
+                model: model, builder: builder, shard: shard, rows: 7, batchSize: 1)
+            let three = try HeldOutPerplexity.rowLosses(
+                model: model, builder: builder, shard: shard, rows: 7, batchSize: 3)
             #expect(one.count == 7 && three.count == 7)
             for (a, b) in zip(one, three) {
                 #expect(a.tokens == b.tokens)
