@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "finetunectl",
             dependencies: [
-                "PipelineCore", "StageKit", "ControlProtocol", "Daemon",
+                "PipelineCore", "StageKit", "ControlProtocol", "Daemon", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -127,7 +127,7 @@ let package = Package(
             // Runs the real plugin executables, through the engine too (the dependencies make `swift test` build them).
             dependencies: [
                 "PipelineCore", "StageKit", "TestSupport", "Models", "NN", "Datasets", "Report", "EvaluatePlugin",
-                "DomainPretrainPlugin", "TokenizePlugin",
+                "DomainPretrainPlugin", "TokenizePlugin", "finetunectl",
             ]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),

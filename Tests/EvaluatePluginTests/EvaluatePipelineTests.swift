@@ -80,5 +80,39 @@ import Testing
         #expect(rerun.tasks[0].headlineResult?.interval?.resamples == 150)
         // The point estimates depend on the models, rows and masks only, not on the bootstrap.
         #expect(rerun.tasks.map { $0.headlineResult?.value } == report.tasks.map { $0.headlineResult?.value })
+
+        // finetunectl report: the pipeline's latest report, a run's, as a table, as JSON, as the page's path.
+        let state = ["--state-dir", ws.root + "/state"]
+        let table = try await finetunectl(["report", "dapt-tiny"] + state)
+        #expect(table.status == 0, "\(table.error)")
+        let newFiles = try #require(engine.store.lookup(newKey)).filesDirectory
+        #expect(table.output == TerminalReportRenderer.render(rerun, htmlPath: newFiles + "/report.html"))
+        let json = try await finetunectl(["report", "dapt-tiny", "--json"] + state)
+        #expect(try Report.decode(Data(json.output.utf8)) == rerun)
+        let old = try await finetunectl(["report", first.runID, "--json"] + state)
+        #expect(try Report.decode(Data(old.output.utf8)) == report)
+        let page = try await finetunectl(["report", "dapt-tiny", "--html"] + state)
+        #expect(page.output == newFiles + "/report.html\n")
+        let missing = try await finetunectl(["report", "nope"] + state)
+        #expect(missing.status == 65 && missing.error.contains("no pipeline or run named 'nope'"))
+    }
+
+    /// Runs the built `finetunectl` with `arguments`.
+    func finetunectl(_ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
+        try await offThePool {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: EvaluateWorkspace.buildDirectory + "/finetunectl")
+            p.arguments = arguments
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            try p.run()
+            let output = out.fileHandleForReading.readDataToEndOfFile()
+            let error = err.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (
+                p.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self)
+            )
+        }
     }
 }
