@@ -126,7 +126,7 @@ let package = Package(
             name: "EvaluatePluginTests",
             // Runs the real plugin executables, through the engine too (the dependencies make `swift test` build them).
             dependencies: [
-                "PipelineCore", "StageKit", "TestSupport", "Models", "NN", "Datasets", "Report", "EvaluatePlugin",
+                "PipelineCore", "StageKit", "TestSupport", "Models", "NN", "Tensor", "Datasets", "Report", "EvaluatePlugin",
                 "DomainPretrainPlugin", "TokenizePlugin", "finetunectl",
             ]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
