@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "finetuned-stage-testkit", targets: ["TestKitPlugin"]),
         .executable(name: "finetuned-stage-tokenize", targets: ["TokenizePlugin"]),
         .executable(name: "finetuned-stage-domain-pretrain", targets: ["DomainPretrainPlugin"]),
+        .executable(name: "finetuned-stage-evaluate", targets: ["EvaluatePlugin"]),
         .executable(name: "tokenizers-bench", targets: ["TokenizersBench"]),
         .executable(name: "pipeline-fuzz", targets: ["pipeline-fuzz"]),
     ],
@@ -66,7 +67,7 @@ let package = Package(
             name: "finetunectl",
             dependencies: [
                 // The control client lives in ControlProtocol: the CLI does not link libsystemd.
-                "PipelineCore", "StageKit", "ControlProtocol",
+                "PipelineCore", "StageKit", "ControlProtocol", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -101,6 +102,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/DomainPretrain"),
+        .executableTarget(
+            name: "EvaluatePlugin",
+            dependencies: [
+                "StageKit", "Training", "Models", "Tensor", "Datasets", "Metrics", "Report",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Plugins/Evaluate"),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -120,6 +128,13 @@ let package = Package(
             name: "DomainPretrainPluginTests",
             // Runs the real plugin executable (the dependency makes `swift test` build it).
             dependencies: ["StageKit", "TestSupport", "Models", "NN", "Datasets", "DomainPretrainPlugin"]),
+        .testTarget(
+            name: "EvaluatePluginTests",
+            // Runs the real plugin executables, through the engine too (the dependencies make `swift test` build them).
+            dependencies: [
+                "PipelineCore", "StageKit", "TestSupport", "Models", "NN", "Tensor", "Datasets", "Report", "EvaluatePlugin",
+                "DomainPretrainPlugin", "TokenizePlugin", "finetunectl",
+            ]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"], resources: [.copy("Fixtures")]),

@@ -21,13 +21,21 @@ struct DomainPretrainPlugin: StagePlugin {
         modelFiles: ["config.json", "model.safetensors", "tokenizer.json"])
 
     func run(_ request: RunRequest, context: StageContext) async throws {
+        do {
+            try await train(request, context: context)
+        } catch let error as TrainingError {
+            throw StageFailure(error.description)
+        }
+    }
+
+    func train(_ request: RunRequest, context: StageContext) async throws {
         let options = try DomainPretrainOptions(request.params)
         let threads = max(1, min(request.threads, ProcessInfo.processInfo.activeProcessorCount))
         Parallel.setThreads(threads)
         guard let base = request.modelBase else {
             throw StageFailure("domain-pretrain needs the pipeline's model.base (an HF model folder)")
         }
-        let model = try PretrainModel.load(directory: base)
+        let model = try LanguageModel.load(directory: base)
         switch (options.objective, model) {
         case (.clm, .masked): throw StageFailure("objective: clm needs a decoder; \(base) is an encoder (bert)")
         case (.mlm, .causal): throw StageFailure("objective: mlm needs an encoder; \(base) is a decoder (gpt2)")
@@ -35,7 +43,7 @@ struct DomainPretrainPlugin: StagePlugin {
         }
         let corpus = try CorpusArtifact.load(input: options.corpus, upstream: request.upstream, parameter: "corpus")
         let general = try options.general.map {
-            try CorpusArtifact.load(input: $0, upstream: request.upstream, parameter: "general")
+            try CorpusArtifact.load(input: $0, upstream: request.upstream, parameter: "general", requireTrain: false)
         }
 
         // Everything is checked before the first kernel runs.
@@ -66,7 +74,9 @@ struct DomainPretrainPlugin: StagePlugin {
             throw StageFailure("general: input '\(general.input)' has no validation or test split")
         }
 
-        let data = try makeData(options: options, model: model, corpus: corpus, seed: UInt64(request.seed))
+        let data = try LMBatchBuilder.make(
+            model: model, corpus: corpus, maskProbability: options.maskProbability, wholeWord: options.wholeWord,
+            seed: UInt64(request.seed))
         let run = PretrainRun(
             options: options, model: model, corpus: corpus, general: general, data: data,
             seed: UInt64(request.seed), scratch: request.scratchDir, context: context)
@@ -76,63 +86,11 @@ struct DomainPretrainPlugin: StagePlugin {
             try run.train()
         } catch is TrainingStopped {
             throw StageStopped()
-        } catch let error as TrainingError {
-            throw StageFailure(error.description)
         }
         let out = request.outputDir
         try model.export(to: out, baseConfig: base + "/config.json")
         try FileManager.default.copyItem(atPath: corpus.tokenizerPath, toPath: out + "/tokenizer.json")
         let summary = try run.finish(outputDir: out, wallSeconds: Date().timeIntervalSince(began), threads: threads)
         context.result(summary)
-    }
-
-    /// The batch builder: MLM masking with the corpus's special tokens (and WordPiece continuations for
-    /// whole-word masking), or CLM.
-    func makeData(options: DomainPretrainOptions, model: PretrainModel, corpus: CorpusArtifact, seed: UInt64) throws
-        -> PretrainData
-    {
-        let special = corpus.specialTokens
-        let pad = Int32(special["[PAD]"] ?? special["<pad>"] ?? 0)
-        switch model {
-        case .causal:
-            return PretrainData(objective: .causal, padID: pad, seed: seed, rowStride: 4 * model.maxPositions)
-        case .masked:
-            guard let mask = special["[MASK]"] ?? special["<mask>"] else {
-                throw StageFailure(
-                    "\(corpus.indexPath): the tokenizer has no [MASK] or <mask> token, which masked-LM needs")
-            }
-            var isSpecial = [Bool](repeating: false, count: model.vocabularySize)
-            for id in special.values where id >= 0 && id < isSpecial.count { isSpecial[id] = true }
-            var continues: [Bool]?
-            if options.wholeWord {
-                // Word ids in the shards (version 2) group words for any tokenizer; without them, WordPiece ##.
-                let train = corpus.splits["train"]!
-                continues =
-                    train.contents.contains(.wordIds)
-                    ? [] : try Self.wordPieceContinuations(corpus.tokenizerPath, count: model.vocabularySize)
-            }
-            let collator = MaskedLMCollator(
-                probability: options.maskProbability, maskID: Int32(mask), vocabularySize: model.vocabularySize,
-                isSpecial: isSpecial, continuesWord: continues)
-            return PretrainData(objective: .masked(collator), padID: pad, seed: seed, rowStride: 4 * model.maxPositions)
-        }
-    }
-
-    /// `continues[id]`: the WordPiece token `id` starts with the continuation prefix (`##`).
-    static func wordPieceContinuations(_ path: String, count: Int) throws -> [Bool] {
-        guard let data = FileManager.default.contents(atPath: path), data.count < 256 << 20,
-            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let model = json["model"] as? [String: Any]
-        else { throw StageFailure("\(path): cannot read the tokenizer for whole-word masking") }
-        guard model["type"] as? String == "WordPiece", let vocab = model["vocab"] as? [String: Int] else {
-            throw StageFailure(
-                "whole_word: \(path) is not a WordPiece tokenizer; whole-word masking needs its ## continuations")
-        }
-        let prefix = model["continuing_subword_prefix"] as? String ?? "##"
-        var continues = [Bool](repeating: false, count: count)
-        for (token, id) in vocab where id >= 0 && id < count && token.hasPrefix(prefix) && token != prefix {
-            continues[id] = true
-        }
-        return continues
     }
 }

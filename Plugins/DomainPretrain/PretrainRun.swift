@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Models
 import NN
 import StageKit
 import Tensor
@@ -9,11 +10,12 @@ import Training
 /// perplexities, the training proper, and the "after" numbers, resumable from checkpoints at any step.
 final class PretrainRun {
     let options: DomainPretrainOptions
-    let model: PretrainModel
+    let model: LanguageModel
     let corpus: CorpusArtifact
     let general: CorpusArtifact?
-    let data: PretrainData
+    let data: LMBatchBuilder
     let seed: UInt64
+    let scratch: String
     let context: StageContext
     let events: StageTrainingEvents
     let rules: ParameterGroups
@@ -24,8 +26,8 @@ final class PretrainRun {
     var resumedFrom: Int?
 
     init(
-        options: DomainPretrainOptions, model: PretrainModel, corpus: CorpusArtifact, general: CorpusArtifact?,
-        data: PretrainData, seed: UInt64, scratch: String, context: StageContext
+        options: DomainPretrainOptions, model: LanguageModel, corpus: CorpusArtifact, general: CorpusArtifact?,
+        data: LMBatchBuilder, seed: UInt64, scratch: String, context: StageContext
     ) {
         self.options = options
         self.model = model
@@ -33,6 +35,7 @@ final class PretrainRun {
         self.general = general
         self.data = data
         self.seed = seed
+        self.scratch = scratch
         self.context = context
         events = StageTrainingEvents(context)
         if case .masked(_, true) = model { headWarmup = options.headWarmupSteps } else { headWarmup = 0 }
@@ -121,6 +124,7 @@ final class PretrainRun {
 
     /// Held-out perplexities before training (after the head warm-up), kept in the checkpointed state.
     func measureBefore() throws {
+        try saveBeforeHead()
         let domain = try perplexity(corpus)
         loop.setValue(domain.perplexity, for: "before.perplexity")
         context.metric("perplexity_before", domain.perplexity, step: loop.state.step)
@@ -136,24 +140,24 @@ final class PretrainRun {
 
     /// exp(mean loss) over the first `eval_rows` rows of the artifact's held-out split, with fixed masks (MLM),
     /// no dropout; and the number of predicted tokens.
-    func perplexity(_ artifact: CorpusArtifact) throws -> (perplexity: Double, targets: Int) {
+    func perplexity(_ artifact: CorpusArtifact) throws -> (perplexity: Double, tokens: Int) {
         guard let shard = artifact.heldOut else { return (.nan, 0) }
-        let n = min(options.evalRows, shard.count)
-        var total: Double = 0
-        var count = 0
-        try GradMode.withoutGrad {
-            var start = 0
-            while start < n {
-                if context.stopRequested { throw TrainingStopped() }
-                let rows = Array(start..<min(n, start + options.batchSize))
-                let b = data.batch(shard, rows: rows, keys: rows, rng: data.evaluationRNG)
-                let (loss, k) = model.loss(b, context: .inference)
-                total += Double(loss.item) * Double(k)
-                count += k
-                start += rows.count
-            }
-        }
-        return (count > 0 ? Foundation.exp(total / Double(count)) : .nan, count)
+        let rows = try HeldOutPerplexity.rowLosses(
+            model: model, builder: data, shard: shard, rows: options.evalRows, batchSize: options.batchSize,
+            shouldStop: { self.context.stopRequested })
+        return HeldOutPerplexity.perplexity(rows)
+    }
+
+    /// The created head as it is when the "before" perplexities are measured (after its warm-up, trunk = the base
+    /// model's), so that the evaluate stage can score the base model with the same head: `cls.predictions.*`
+    /// tensors under HF names (the decoder is the base's tied word embedding, not stored).
+    var beforeHeadPath: String { scratch + "/" + Self.beforeHeadFile }
+    static let beforeHeadFile = "before-head.safetensors"
+
+    func saveBeforeHead() throws {
+        guard case .masked(let m, true) = model else { return }
+        let tensors = m.namedParameters.filter { $0.name.hasPrefix("cls.") }
+        try SafeTensorsFile.write(tensors, metadata: ["format": "pt"], to: beforeHeadPath)
     }
 
     /// The "after" numbers, metrics.json and curve.jsonl; returns the result summary.
@@ -210,6 +214,9 @@ final class PretrainRun {
         ]
         let json = JSONEncoder()
         json.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if FileManager.default.fileExists(atPath: beforeHeadPath) {
+            try FileManager.default.copyItem(atPath: beforeHeadPath, toPath: outputDir + "/" + Self.beforeHeadFile)
+        }
         try (json.encode(metrics) + Data("\n".utf8)).write(to: URL(fileURLWithPath: outputDir + "/metrics.json"))
         var curve = ""
         let line = JSONEncoder()

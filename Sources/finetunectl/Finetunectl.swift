@@ -19,7 +19,7 @@ struct Finetunectl: AsyncParsableCommand {
             """,
         subcommands: [
             Validate.self, Plan.self, Run.self, Explain.self, Cache.self, Plugins.self,
-            Status.self, List.self, Cancel.self, Rerun.self, Logs.self,
+            Status.self, List.self, Cancel.self, Rerun.self, Logs.self, ReportCommand.self,
         ])
 }
 

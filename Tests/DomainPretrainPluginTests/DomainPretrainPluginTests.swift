@@ -36,6 +36,15 @@ import Testing
         let curveA = try String(contentsOfFile: ws.root + "/straight/output/curve.jsonl", encoding: .utf8)
         let curveB = try String(contentsOfFile: ws.root + "/killed/output/curve.jsonl", encoding: .utf8)
         #expect(curveA == curveB)
+        // The created head as it was at the "before" measurement, kept for the evaluate stage's base-model row:
+        // the same in the resumed run (written once, in scratch, before the kill).
+        let headA = try Data(contentsOf: URL(fileURLWithPath: ws.root + "/straight/output/before-head.safetensors"))
+        let headB = try Data(contentsOf: URL(fileURLWithPath: ws.root + "/killed/output/before-head.safetensors"))
+        #expect(headA == headB)
+        let head = try SafeTensorsFile(path: ws.root + "/straight/output/before-head.safetensors")
+        #expect(head.entries.keys.sorted().first == "cls.predictions.bias" && head.entries.keys.allSatisfy { $0.hasPrefix("cls.") })
+        let trained = try SafeTensorsFile(path: ws.root + "/straight/output/model.safetensors")
+        #expect(try head.tensor("cls.predictions.bias").scalars != trained.tensor("cls.predictions.bias").scalars)
 
         // The artifact: HF names with the created head under cls.predictions, the tokenizer, the metrics.
         let model = try SafeTensorsFile(path: ws.root + "/straight/output/model.safetensors")

@@ -1,50 +1,37 @@
 import Foundation
 import Models
 import NN
-import StageKit
 import Tensor
 
-/// A batch of right-padded rows: `[B, T]` ids, the attention mask and per-position targets (-100: no loss).
-struct LMBatch {
-    var batch: Int
-    var time: Int
-    var ids: [Int32]
-    var mask: [Int32]
-    var targets: [Int32]
-    /// Real (unpadded) tokens.
-    var tokens: Int
-    /// Positions with a target.
-    var targetCount: Int { targets.reduce(0) { $0 + ($1 == -100 ? 0 : 1) } }
-}
-
-/// The model a domain-pretraining run adapts: an encoder with its masked-LM head, or a decoder (causal LM).
-enum PretrainModel {
+/// A language model as the LM stages train and evaluate it: an encoder with its masked-LM head, or a decoder
+/// (causal LM).
+public enum LanguageModel {
     /// BERT with an MLM head; `createdHead` when the checkpoint had none (all-MiniLM-L6-v2) and the stage made it.
     case masked(BertForMaskedLM, createdHead: Bool)
     case causal(GPTModel)
 
-    var module: any Module {
+    public var module: any Module {
         switch self {
         case .masked(let m, _): m
         case .causal(let m): m
         }
     }
 
-    var vocabularySize: Int {
+    public var vocabularySize: Int {
         switch self {
         case .masked(let m, _): m.bert.config.vocabSize
         case .causal(let m): m.config.vocabSize
         }
     }
 
-    var maxPositions: Int {
+    public var maxPositions: Int {
         switch self {
         case .masked(let m, _): m.bert.config.maxPositionEmbeddings
         case .causal(let m): m.config.nPositions
         }
     }
 
-    var layerCount: Int {
+    public var layerCount: Int {
         switch self {
         case .masked(let m, _): m.bert.layers.count
         case .causal(let m): m.blocks.count
@@ -52,21 +39,21 @@ enum PretrainModel {
     }
 
     /// Parameter-name patterns: the head (trained during the head warm-up), layer `i`, the embeddings.
-    var headPatterns: [String] {
+    public var headPatterns: [String] {
         switch self {
         case .masked: ["cls.*"]
         case .causal: []
         }
     }
 
-    func layerPattern(_ i: Int) -> String {
+    public func layerPattern(_ i: Int) -> String {
         switch self {
         case .masked: "bert.encoder.layer.\(i).*"
         case .causal: "transformer.h.\(i).*"
         }
     }
 
-    var embeddingPatterns: [String] {
+    public var embeddingPatterns: [String] {
         switch self {
         case .masked: ["bert.embeddings.*"]
         case .causal: ["transformer.wte.*", "transformer.wpe.*"]
@@ -74,7 +61,7 @@ enum PretrainModel {
     }
 
     /// Parameters after the last layer that train with it (GPT's final LayerNorm).
-    var finalPatterns: [String] {
+    public var finalPatterns: [String] {
         switch self {
         case .masked: []
         case .causal: ["transformer.ln_f.*"]
@@ -82,11 +69,12 @@ enum PretrainModel {
     }
 
     /// Loads `config.json` + `model.safetensors` from an HF folder: `model_type` bert or gpt2.
-    static func load(directory: String) throws -> PretrainModel {
+    public static func load(directory: String) throws -> LanguageModel {
         let url = URL(fileURLWithPath: directory)
         let configPath = directory + "/config.json"
         guard let data = FileManager.default.contents(atPath: configPath) else {
-            throw StageFailure("\(configPath): not found (hint: model.base must be an HF model folder)")
+            throw TrainingError(
+                .invalidInput, file: configPath, message: "not found", hint: "the model must be an HF model folder")
         }
         let config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
         let type = config["model_type"] as? String ?? ""
@@ -106,20 +94,44 @@ enum PretrainModel {
             case "gpt2":
                 return .causal(try GPTModel(directory: url))
             default:
-                throw StageFailure(
-                    "\(configPath): model_type '\(type)' is not supported by domain-pretrain (bert: masked LM, "
-                        + "gpt2: causal LM)")
+                throw TrainingError(
+                    .invalidInput, file: configPath,
+                    message: "model_type '\(type)' is not supported (bert: masked LM, gpt2: causal LM)")
             }
-        } catch let error as StageFailure {
+        } catch let error as TrainingError {
             throw error
         } catch {
-            throw StageFailure("\(error)")
+            throw TrainingError(.invalidInput, file: directory, message: "\(error)")
         }
     }
 
-    /// The batch's mean loss over its targets, and the number of targets. Logits are computed only at the
-    /// positions that have a target (row gather before the vocabulary projection).
-    func loss(_ b: LMBatch, context: ForwardContext) -> (loss: Tensor, count: Int) {
+    /// The batch's mean loss over its targets, and the number of targets.
+    public func loss(_ b: LMBatch, context: ForwardContext) -> (loss: Tensor, count: Int) {
+        let (logits, _, targets) = targetLogits(b, context: context)
+        return (crossEntropy(logits: logits, targets: targets), targets.count)
+    }
+
+    /// The summed negative log-likelihood (nats) and the number of targets of each row of the batch, from one
+    /// forward pass without dropout; rows without a target give (0, 0). Call it without gradient recording.
+    public func rowLosses(_ b: LMBatch) -> [RowLoss] {
+        let (logits, at, targets) = targetLogits(b, context: .inference)  // logits [M, V]
+        var out = [RowLoss](repeating: RowLoss(nll: 0, tokens: 0), count: b.batch)
+        // `at` ascends, so each row's targets are one contiguous run of logit rows.
+        var i = 0
+        while i < at.count {
+            let row = at[i] / b.time
+            var j = i
+            while j < at.count, at[j] / b.time == row { j += 1 }
+            let mean = crossEntropy(logits: logits.gatheringRows(Array(i..<j)), targets: Array(targets[i..<j])).item
+            out[row] = RowLoss(nll: Double(mean) * Double(j - i), tokens: j - i)
+            i = j
+        }
+        return out
+    }
+
+    /// The logits at the positions that have a target (`[M, V]`), those positions (`b·T + t`, ascending) and their
+    /// targets. Logits are computed only there (row gather before the vocabulary projection).
+    func targetLogits(_ b: LMBatch, context: ForwardContext) -> (logits: Tensor, at: [Int], targets: [Int32]) {
         let at = b.targets.indices.filter { b.targets[$0] != -100 }
         let targets = at.map { b.targets[$0] }
         switch self {
@@ -128,19 +140,20 @@ enum PretrainModel {
             let c = m.bert.config.hiddenSize
             let hidden = m.bert(input, context: context).reshaped([b.batch * b.time, c])  // [B·T, C]
             let logits = m.head(hidden.gatheringRows(at), wordEmbeddings: m.bert.wordEmbeddings.weight)  // [M, V]
-            return (crossEntropy(logits: logits, targets: targets), at.count)
+            return (logits, at, targets)
         case .causal(let m):
             let hidden = m.hidden(b.ids, batch: b.batch, time: b.time, attentionMask: b.mask, context: context)
             let rows = hidden.reshaped([b.batch * b.time, m.config.nEmbd]).gatheringRows(at)  // [M, C]
             let logits = linear(rows, weight: m.tokenEmbeddings.weight)  // [M, V]
-            return (crossEntropy(logits: logits, targets: targets), at.count)
+            return (logits, at, targets)
         }
     }
 
     /// Writes the model in HF layout: `config.json` (the base's, with the LM architecture) and
     /// `model.safetensors` under HF's names (`bert.…` + `cls.predictions.…`, or `transformer.…`).
-    func export(to directory: String, baseConfig: String) throws {
-        var config = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: baseConfig))))
+    public func export(to directory: String, baseConfig: String) throws {
+        var config =
+            (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: baseConfig))))
             as? [String: Any] ?? [:]
         switch self {
         case .masked: config["architectures"] = ["BertForMaskedLM"]

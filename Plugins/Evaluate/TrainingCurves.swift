@@ -1,0 +1,77 @@
+import Foundation
+import Report
+import StageKit
+
+/// The training curves of a training stage's artifact, for the report: the per-step training loss of
+/// `curve.jsonl` and the held-out perplexity of every evaluation in `metrics.json` (docs/domain-pretrain.md).
+enum TrainingCurves {
+    /// Largest curve file read, and most points kept per curve (the report's limit).
+    static let maximumFileSize = 256 << 20
+    static let maximumPoints = 1_000_000
+
+    /// The curves found in `directory` (none when it has neither file, as for the base model).
+    static func read(directory: String) throws -> [Curve] {
+        var curves: [Curve] = []
+        let curvePath = directory + "/curve.jsonl"
+        if let data = try readBounded(curvePath) {
+            let decoder = JSONDecoder()
+            var loss: [Curve.Point] = []
+            var lr: [Curve.Point] = []
+            for (number, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated()
+            where !line.isEmpty {
+                guard loss.count < maximumPoints else {
+                    throw StageFailure("\(curvePath):\(number + 1): more than \(maximumPoints) lines")
+                }
+                guard let p = try? decoder.decode(CurveLine.self, from: Data(line)), p.loss.isFinite else {
+                    throw StageFailure(
+                        "\(curvePath):\(number + 1): error: expected {\"step\": integer, \"loss\": number, …}")
+                }
+                loss.append(Curve.Point(step: p.step, value: p.loss))
+                if let rate = p.lr, rate.isFinite { lr.append(Curve.Point(step: p.step, value: rate)) }
+            }
+            if !loss.isEmpty { curves.append(Curve(split: "train", metric: "loss", points: loss)) }
+            if !lr.isEmpty { curves.append(Curve(split: "train", metric: "learning_rate", points: lr)) }
+        }
+        let metricsPath = directory + "/metrics.json"
+        if let data = try readBounded(metricsPath) {
+            guard let metrics = try? JSONDecoder().decode(MetricsFile.self, from: data) else {
+                throw StageFailure(
+                    "\(metricsPath): error: expected an object whose evaluations are {\"step\": integer, \"perplexity\": number}"
+                )
+            }
+            let points = (metrics.evaluations ?? []).prefix(maximumPoints).compactMap { e in
+                e.perplexity.flatMap { $0.isFinite ? Curve.Point(step: e.step, value: $0) : nil }
+            }
+            if !points.isEmpty { curves.append(Curve(split: "validation", metric: "perplexity", points: points)) }
+        }
+        return curves
+    }
+
+    static func readBounded(_ path: String) throws -> Data? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
+        let size = (attributes[.size] as? Int) ?? (attributes[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= maximumFileSize else {
+            throw StageFailure("\(path): error: \(size) bytes; at most \(maximumFileSize) are read")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StageFailure("\(path): error: unreadable")
+        }
+        return data
+    }
+
+    /// One line of `curve.jsonl`.
+    struct CurveLine: Decodable {
+        var step: Int
+        var loss: Double
+        var lr: Double?
+    }
+
+    /// What the report reads of `metrics.json`.
+    struct MetricsFile: Decodable {
+        struct Evaluation: Decodable {
+            var step: Int
+            var perplexity: Double?
+        }
+        var evaluations: [Evaluation]?
+    }
+}

@@ -1,0 +1,76 @@
+import Datasets
+import Foundation
+
+/// One packed corpus of a tokenize stage's artifact (docs/token-shards.md): its split shards and what
+/// `index.json` says about the tokenizer that made them. Read by the stages that train or evaluate language
+/// models on token shards (domain-pretrain, evaluate).
+public struct CorpusArtifact: Sendable {
+    /// The data input's name in the tokenize stage (`corpus:` / `general:`).
+    public let input: String
+    /// The artifact's files folder.
+    public let directory: String
+    public let indexPath: String
+    /// Split name → its shard.
+    public let splits: [String: TokenShardReader]
+    public let tokenizerSHA256: String
+    /// Special token → id, from the index.
+    public let specialTokens: [String: Int]
+    public let tokenizerPath: String
+
+    /// Largest `index.json` read.
+    public static let maximumIndexSize = 64 << 20
+
+    /// Finds `input` in one of the `upstream` artifacts (stage name → files folder) and opens its shards.
+    /// `parameter` names the stage parameter that asked for it, for the error messages; `requireTrain` insists on
+    /// a `train` split (training stages).
+    public static func load(
+        input: String, upstream: [String: String], parameter: String, requireTrain: Bool = true
+    ) throws -> CorpusArtifact {
+        var seen: [String] = []
+        for (stage, dir) in upstream.sorted(by: { $0.key < $1.key }) {
+            let indexPath = dir + "/index.json"
+            guard let data = FileManager.default.contents(atPath: indexPath) else { continue }
+            guard data.count < maximumIndexSize,
+                let index = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+            else {
+                throw TrainingError(.invalidInput, file: indexPath, message: "not a tokenize index (unreadable JSON)")
+            }
+            let inputs = index["inputs"] as? [String: Any] ?? [:]
+            seen += inputs.keys.sorted().map { "\(stage).\($0)" }
+            guard let entry = inputs[input] as? [String: Any] else { continue }
+            let tokenizer = index["tokenizer"] as? [String: Any] ?? [:]
+            guard let digest = tokenizer["sha256"] as? String else {
+                throw TrainingError(
+                    .invalidInput, file: indexPath, message: "no tokenizer.sha256", hint: "rerun the tokenize stage")
+            }
+            var splits: [String: TokenShardReader] = [:]
+            for (split, info) in entry["splits"] as? [String: Any] ?? [:] {
+                guard let file = (info as? [String: Any])?["file"] as? String, !file.contains("..") else { continue }
+                do {
+                    splits[split] = try TokenShardReader(path: dir + "/" + file)
+                } catch {
+                    throw TrainingError(.invalidInput, file: dir + "/" + file, message: "\(error)")
+                }
+            }
+            if requireTrain, splits["train"] == nil {
+                throw TrainingError(
+                    .invalidInput, file: parameter, message: "input '\(input)' of stage '\(stage)' has no train split")
+            }
+            var special: [String: Int] = [:]
+            for (token, id) in tokenizer["special_tokens"] as? [String: Any] ?? [:] {
+                if let id = id as? Int { special[token] = id }
+            }
+            return CorpusArtifact(
+                input: input, directory: dir, indexPath: indexPath, splits: splits, tokenizerSHA256: digest,
+                specialTokens: special, tokenizerPath: dir + "/tokenizer.json")
+        }
+        throw TrainingError(
+            .invalidInput, file: parameter,
+            message: "no upstream tokenize artifact has an input '\(input)'"
+                + (seen.isEmpty ? "" : "; inputs found: " + seen.joined(separator: ", ")),
+            hint: seen.isEmpty ? "add the tokenize stage to this stage's 'after:'" : nil)
+    }
+
+    /// The split to evaluate on: validation, else test.
+    public var heldOut: TokenShardReader? { splits["validation"] ?? splits["test"] }
+}
