@@ -122,16 +122,15 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: ws.state + "/cache/staging").isEmpty)
     }
 
-    @Test func aHangingStageIsKilledAtItsTimeout() async throws {
+    // SIGTERM is ignored by the hanging plugin: the run ends only because SIGKILL follows the grace period, and the
+    // time limit turns a missing SIGKILL into a failure instead of a hung suite.
+    @Test(.timeLimit(.minutes(2))) func aHangingStageIsKilledAtItsTimeout() async throws {
         let ws = try Workspace()
         try ws.write(
             "p.yaml", "version: 1\nstages:\n  hang: { plugin: testkit, with: { mode: hang }, timeout: 0.5 }\n")
-        let start = Date()
         let record = try await ws.run("p.yaml")
         #expect(record.stage("hang")?.status == .failed)
         #expect(record.stage("hang")?.error == "timed out after 0.5s and was stopped")
-        // SIGTERM is ignored by the hanging plugin, so this includes the 2 s grace period before SIGKILL.
-        #expect(Date().timeIntervalSince(start) < 30)
     }
 
     @Test func independentStagesRunConcurrently() async throws {
