@@ -60,9 +60,9 @@ struct DomainPretrainPlugin: StagePlugin {
         }
         let validation = InputValidation(vocabularySize: model.vocabularySize, maxPositions: model.maxPositions)
         for artifact in [corpus] + (general.map { [$0] } ?? []) {
-            for split in artifact.splits.keys.sorted() { try validation.check(artifact.splits[split]!) }
+            for (_, shard) in artifact.splits.sorted(by: { $0.key < $1.key }) { try validation.check(shard) }
         }
-        guard let trainRows = corpus.splits["train"]?.count, trainRows > 0 else {
+        guard let train = corpus.splits["train"], train.count > 0 else {
             throw StageFailure("corpus: the train split of input '\(corpus.input)' has no sequences")
         }
         guard (corpus.heldOut?.count ?? 0) > 0 else {
@@ -78,7 +78,7 @@ struct DomainPretrainPlugin: StagePlugin {
             model: model, corpus: corpus, maskProbability: options.maskProbability, wholeWord: options.wholeWord,
             seed: UInt64(request.seed))
         let run = PretrainRun(
-            options: options, model: model, corpus: corpus, general: general, data: data,
+            options: options, model: model, corpus: corpus, trainSplit: train, general: general, data: data,
             seed: UInt64(request.seed), scratch: request.scratchDir, context: context)
         context.log("\(threads) thread(s), OpenBLAS core \(BLAS.coreName)")
         let began = Date()

@@ -12,6 +12,8 @@ final class PretrainRun {
     let options: DomainPretrainOptions
     let model: LanguageModel
     let corpus: CorpusArtifact
+    /// The corpus's train split (the plugin checked it exists and is not empty).
+    let trainSplit: TokenShardReader
     let general: CorpusArtifact?
     let data: LMBatchBuilder
     let seed: UInt64
@@ -26,12 +28,14 @@ final class PretrainRun {
     var resumedFrom: Int?
 
     init(
-        options: DomainPretrainOptions, model: LanguageModel, corpus: CorpusArtifact, general: CorpusArtifact?,
+        options: DomainPretrainOptions, model: LanguageModel, corpus: CorpusArtifact, trainSplit: TokenShardReader,
+        general: CorpusArtifact?,
         data: LMBatchBuilder, seed: UInt64, scratch: String, context: StageContext
     ) {
         self.options = options
         self.model = model
         self.corpus = corpus
+        self.trainSplit = trainSplit
         self.general = general
         self.data = data
         self.seed = seed
@@ -53,9 +57,8 @@ final class PretrainRun {
         rules = ParameterGroups(
             learningRate: options.learningRate, weightDecay: options.weightDecay, trainable: trainable, frozen: frozen)
         optimizer = AdamW(groups: rules.apply(to: model.module))
-        let train = corpus.splits["train"]!
         let order = DataOrder(
-            lengths: (0..<train.count).map(train.length(at:)), seed: seed, batching: .rows(options.batchSize))
+            lengths: (0..<trainSplit.count).map(trainSplit.length(at:)), seed: seed, batching: .rows(options.batchSize))
         let schedule = LearningRateSchedule(
             kind: options.schedule, warmupSteps: Int((Double(options.steps) * options.warmupRatio).rounded()),
             totalSteps: options.steps, startStep: headWarmup)
@@ -77,9 +80,9 @@ final class PretrainRun {
         context.log(
             "\(m.parameterCount) parameters, \(m.trainableParameterCount) trainable after the head warm-up; "
                 + "\(headWarmup) head warm-up steps, \(options.steps) training steps of \(options.accumulate) × "
-                + "\(options.batchSize) rows; \(corpus.splits["train"]!.count) training rows")
+                + "\(options.batchSize) rows; \(trainSplit.count) training rows")
         if headWarmup == 0, loop.state.values["before.perplexity"] == nil { try measureBefore() }
-        let train = corpus.splits["train"]!
+        let train = trainSplit
         try loop.run(
             step: { order, s in
                 if s < self.headWarmup {

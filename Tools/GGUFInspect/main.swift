@@ -27,7 +27,7 @@ func run(_ args: [String]) throws {
         "GGUF v\(file.version), \(file.keys.count) metadata keys, \(file.tensors.count) tensors, alignment \(file.alignment), data at byte \(file.dataOffset)"
     )
     for key in file.keys {
-        let v = file.metadata[key]!
+        guard let v = file.metadata[key] else { continue }
         let shown: String
         switch v {
         case .array(let t, let values): shown = "[\(values.count) × \(t)]"
