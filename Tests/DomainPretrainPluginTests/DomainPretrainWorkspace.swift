@@ -63,7 +63,7 @@ final class DomainPretrainWorkspace: TemporaryFolder, @unchecked Sendable {
         }
         try shard("train", rows: 40, salt: 1)
         try shard("validation", rows: 8, salt: 2, bad: badValidationID)
-        let digest = try tokenizerDigest ?? Self.sha256(Self.tokenizer)
+        let digest = try tokenizerDigest ?? sha256sum(Self.tokenizer)
         let index = """
             {"format": 1, "max_length": 24, "seed": 3, "token_width": 2,
              "tokenizer": {"file": "tokenizer.json", "sha256": "\(digest)", "source": "model", "vocab_size": 30522,
@@ -72,18 +72,6 @@ final class DomainPretrainWorkspace: TemporaryFolder, @unchecked Sendable {
                  "train": {"file": "tokens/corpus/train.bin"}, "validation": {"file": "tokens/corpus/validation.bin"}}}}}
             """
         try write("artifact/index.json", index)
-    }
-
-    static func sha256(_ path: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        p.arguments = [path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        p.waitUntilExit()
-        return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ")[0]
-            .description
     }
 
     /// The request line for a run writing into `name`/output with checkpoints in `name`/scratch.

@@ -58,7 +58,7 @@ final class EvaluateWorkspace: TemporaryFolder, @unchecked Sendable {
         try shard("corpus", "validation", rows: 12, salt: 2, range: 300)
         try shard("general", "validation", rows: 12, salt: 3, range: 28000)
         try shard("general", "test", rows: 6, salt: 4, range: 28000)
-        let digest = try Self.sha256(Self.tokenizer)
+        let digest = try sha256sum(Self.tokenizer)
         let index = """
             {"format": 1, "max_length": 24, "seed": 3, "token_width": 2,
              "tokenizer": {"file": "tokenizer.json", "sha256": "\(digest)", "source": "model", "vocab_size": 30522,
@@ -70,18 +70,6 @@ final class EvaluateWorkspace: TemporaryFolder, @unchecked Sendable {
                  "validation": {"file": "tokens/general/validation.bin"}, "test": {"file": "tokens/general/test.bin"}}}}}
             """
         try write("artifact/index.json", index)
-    }
-
-    static func sha256(_ path: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        p.arguments = [path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        p.waitUntilExit()
-        return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ")[0]
-            .description
     }
 
     /// The request line for stage `stage` writing into `name`/output.

@@ -23,6 +23,19 @@ public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) 
     }
 }
 
+/// The SHA-256 of a file in hex, from coreutils' `sha256sum` (an implementation independent of the code under test).
+public func sha256sum(_ path: String) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    p.arguments = [path]
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    p.waitUntilExit()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return text.split(separator: " ").first.map(String.init) ?? ""
+}
+
 /// A temporary folder, removed when released.
 open class TemporaryFolder: @unchecked Sendable {
     public let root: String
