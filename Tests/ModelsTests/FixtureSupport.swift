@@ -11,6 +11,20 @@ func fixturePath(_ name: String, _ ext: String) throws -> String {
         "fixture \(name).\(ext) missing; run scripts/golden/tensor/generate.sh")
 }
 
+/// The hidden states `model` gives for the `input_ids`/`attention_mask` an export fixture recorded (PEFT,
+/// AdapterHub), in inference mode.
+func hidden(_ model: BertModel, _ expected: SafeTensorsFile) throws -> Tensor {
+    let ids = try expected.integers("input_ids")
+    let mask = try expected.integers("attention_mask")
+    let input = EncoderInput(batch: ids.shape[0], time: ids.shape[1], inputIds: ids.values, attentionMask: mask.values)
+    return GradMode.withoutGrad { model(input, context: .inference) }
+}
+
+/// The largest element-wise |a − b| (infinity when either is empty).
+func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
+    zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? .infinity
+}
+
 /// The largest element-wise violation of `|a - b| <= rtol·|b| + atol·max|b|` (≤ 0 when all elements pass), with the
 /// index of the worst element.
 func closeness(_ a: Tensor, _ b: Tensor, rtol: Float, atol: Float) -> (excess: Float, index: Int, a: Float, b: Float) {

@@ -12,18 +12,6 @@ import Testing
         return root.appendingPathComponent("Fixtures/peft-lora").path
     }
 
-    func hidden(_ model: BertModel, _ expected: SafeTensorsFile) throws -> Tensor {
-        let ids = try expected.integers("input_ids")
-        let mask = try expected.integers("attention_mask")
-        let input = EncoderInput(
-            batch: ids.shape[0], time: ids.shape[1], inputIds: ids.values, attentionMask: mask.values)
-        return GradMode.withoutGrad { model(input, context: .inference) }
-    }
-
-    func maxDifference(_ a: Tensor, _ b: Tensor) -> Float {
-        zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? .infinity
-    }
-
     @Test func loadsPEFTsAdapterAndMatchesItsOutputsUnmergedAndMerged() throws {
         let dir = try fixture()
         let expected = try SafeTensorsFile(path: dir + "/expected.safetensors")
