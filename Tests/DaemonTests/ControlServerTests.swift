@@ -14,7 +14,10 @@ import Testing
     }
 
     /// A raw connection to `path` (for clients that misbehave).
-    static func connect(_ path: String) -> Int32 {
+    /// A stream socket and the `sockaddr_un` for `path`, passed to `body` (`bind` or `connect`).
+    static func unixSocket(_ path: String, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) -> (
+        fd: Int32, result: Int32
+    ) {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -24,9 +27,22 @@ import Testing
             raw[bytes.count] = 0
         }
         let r = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
+        return (fd, r)
+    }
+
+    static func connect(_ path: String) -> Int32 {
+        let (fd, r) = unixSocket(path) { Glibc.connect($0, $1, $2) }
         #expect(r == 0)
+        return fd
+    }
+
+    /// A listening socket at `path` that nobody serves (connections wait in its backlog).
+    static func listener(_ path: String) -> Int32 {
+        let (fd, r) = unixSocket(path) { bind($0, $1, $2) }
+        #expect(r == 0)
+        listen(fd, 4)
         return fd
     }
 
@@ -46,18 +62,7 @@ import Testing
     @Test func aDaemonThatNeverAnswersTimesOutWithAClearError() async throws {
         let folder = try Folder()
         // A listener that accepts (in the backlog) and never reads or writes.
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(folder.socket.utf8)
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        listen(fd, 4)
+        let fd = Self.listener(folder.socket)
         defer { close(fd) }
         let path = folder.socket
         let error = try await offThePool { () -> ControlClientError? in
@@ -72,18 +77,7 @@ import Testing
 
     @Test func aDaemonThatClosesTheConnectionIsNotAJSONError() async throws {
         let folder = try Folder()
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(folder.socket.utf8)
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        listen(fd, 4)
+        let fd = Self.listener(folder.socket)
         defer { close(fd) }
         Thread {
             let c = accept(fd, nil, nil)
