@@ -50,6 +50,17 @@ public enum MultitaskArtifact {
         return model.namedParameters.filter { !trunk.contains(ObjectIdentifier($0.tensor)) }
     }
 
+    /// The one entry point for consumers (the evaluate stage, `finetunectl predict`): the trunk from the folder's
+    /// HF files (`config.json`, `model.safetensors`; LoRA merged into the base weights on export) and the
+    /// multitask parts over it. The multitask-finetune stage writes exactly what this reads.
+    public static func loadModel(directory: String) throws -> MultitaskModel {
+        let trunk: BertModel
+        do { trunk = try BertModel(directory: URL(fileURLWithPath: directory), pooler: false) } catch let e as ModelError {
+            throw TrainingError(.invalidInput, file: directory, message: e.description)
+        }
+        return try read(directory: directory, trunk: trunk)
+    }
+
     /// Rebuilds the model over `trunk` from `directory`; throws a ``TrainingError`` naming the file on a bad or
     /// mismatched configuration, or a missing or mis-shaped tensor.
     public static func read(directory: String, trunk: BertModel) throws -> MultitaskModel {
