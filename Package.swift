@@ -49,10 +49,12 @@ let package = Package(
 
         // MARK: Pipeline engine
         .target(name: "StageKit"),
+        // openat2(2) for run-time confinement of data files (glibc has no wrapper).
+        .target(name: "COpenat2"),
         .target(
             name: "PipelineCore",
             dependencies: [
-                "StageKit",
+                "StageKit", "COpenat2",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "OrderedCollections", package: "swift-collections"),

@@ -27,6 +27,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var debounceMilliseconds: Int
     /// Seconds between validations of a file rejected only because files it names do not exist yet.
     public var revalidateInterval: Double
+    /// Seconds one pipeline file's read and validation may take before it is rejected as too expensive.
+    public var validationTimeout: Double
 
     static let schema = ParamSchema([
         ParamSpec("state_dir", .string, default: "/var/lib/finetuned"),
@@ -45,6 +47,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         ParamSpec("control_group", .string, default: "finetuned"),
         ParamSpec("debounce_ms", .integer(minimum: 0, maximum: 60_000), default: 300),
         ParamSpec("revalidate_interval", .number(minimum: 0.1, maximum: 86_400), default: 30),
+        ParamSpec("validation_timeout", .number(minimum: 0.01, maximum: 3600), default: 30),
     ])
 
     /// Reads a configuration file; a missing file means all defaults. Errors are located.
@@ -86,6 +89,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
                 ?? runtime.map { "\($0)/control.sock" } ?? "/run/finetuned/control.sock",
             controlGroup: canonical["control_group"]!.stringValue!,
             debounceMilliseconds: canonical["debounce_ms"]!.intValue!,
-            revalidateInterval: canonical["revalidate_interval"]!.doubleValue!)
+            revalidateInterval: canonical["revalidate_interval"]!.doubleValue!,
+            validationTimeout: canonical["validation_timeout"]!.doubleValue!)
     }
 }

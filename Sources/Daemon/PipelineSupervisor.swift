@@ -79,19 +79,18 @@ public actor PipelineSupervisor {
     private let logger: Logger
     let board: LiveBoard
     private var stopping = false
-    /// How long one file's validation may take before it is rejected as too expensive.
-    let validationTimeout: Duration
+    /// How long one file's validation may take before it is rejected as too expensive (`validation_timeout`).
+    var validationTimeout: Duration { .milliseconds(Int64((configuration.validationTimeout * 1000).rounded())) }
 
     public init(
         configuration: DaemonConfiguration, engine: Engine, registry: PluginRegistry, logger: Logger,
-        notifier: any Notifier, validationTimeout: Duration = .seconds(30)
+        notifier: any Notifier
     ) {
         self.configuration = configuration
         self.engine = engine
         self.logger = logger
         self.validator = PipelineValidator(registry: registry, resolver: DataResolver(allowedRoots: configuration.dataRoots))
         self.board = LiveBoard(notifier: notifier, logger: logger, progressInterval: configuration.progressLogInterval)
-        self.validationTimeout = validationTimeout
     }
 
     /// Applies a new configuration and plugin set (on reload), then looks at every file again.

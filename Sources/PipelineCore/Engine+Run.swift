@@ -87,18 +87,20 @@ extension Engine {
     ) async -> (String, RunRecord.Stage.Status, Artifact?) {
         let name = stage.name
         // Validation checked the paths when the file was read; a queued run may start much later, after a
-        // file was swapped for a symlink out of the roots. Check again, and hand the plugin resolved paths.
-        let data: [String: DataInput]
+        // file was swapped for a symlink out of the roots. The engine opens every input below its data root
+        // now (no symbolic link followed), hashes those descriptors and hands the plugin the same open files.
+        let opened: StageInputs
         do {
-            data = try Engine.confinedData(of: stage, in: pipeline)
+            opened = try await blockingIO { try StageInputs.open(stage, of: pipeline, method: self.openMethod) }
         } catch {
             recorder.finish(name, status: .failed, error: "\(error)")
             return (name, .failed, nil)
         }
+        defer { opened.close() }
         let inputs: JSONValue
         do {
             // Hashing data (possibly gigabytes) is blocking I/O: keep it off Swift concurrency's few threads.
-            inputs = try await blockingIO { try self.keyInputs(of: stage, in: pipeline, upstream: upstream) }
+            inputs = try await blockingIO { try self.keyInputs(of: stage, in: pipeline, upstream: upstream, opened: opened) }
         } catch {
             recorder.finish(name, status: .failed, error: "cannot compute its cache key: \(error)")
             return (name, .failed, nil)
@@ -144,12 +146,22 @@ extension Engine {
                     + "(reload the daemon, or run again)")
             return (name, .failed, nil)
         }
+        // The plugin's view of its inputs: links to the descriptors opened above (outside files/, and removed
+        // before the outputs are committed).
+        let viewDirectory = staging + "/inputs"
+        let view: (data: [String: DataInput], params: JSONValue, modelBase: String?)
+        do {
+            view = try opened.makeView(in: viewDirectory, stage: stage, of: pipeline)
+        } catch {
+            store.discard(staging: staging)
+            recorder.finish(name, status: .failed, error: "\(error)")
+            return (name, .failed, nil)
+        }
         let resumed = !((try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []).isEmpty
         recorder.started(name, key: key, resumed: resumed)
         let request = RunRequest(
-            pipeline: pipeline.name, stage: name, runID: recorder.runID, params: stage.params,
-            upstream: upstreamDirectories, data: data,
-            modelBase: stage.plugin.description.modelFiles.isEmpty ? nil : pipeline.modelBase,
+            pipeline: pipeline.name, stage: name, runID: recorder.runID, params: view.params,
+            upstream: upstreamDirectories, data: view.data, modelBase: view.modelBase,
             outputDir: staging + "/files", scratchDir: scratch, seed: pipeline.spec.seed, threads: threadsPerStage)
         let began = Date()
         let outcome = await runner.run(
@@ -158,6 +170,7 @@ extension Engine {
         ) { event in
             recorder.pluginEvent(name, event)
         }
+        try? FileManager.default.removeItem(atPath: viewDirectory)
         switch outcome {
         case .succeeded(let summary):
             do {
@@ -190,42 +203,6 @@ extension Engine {
             recorder.finish(name, status: .stopped, reason: "stopped on request; the next run resumes it")
             return (name, .stopped, nil)
         }
-    }
-}
-
-extension Engine {
-    /// The stage's data inputs with every file resolved (symlinks and `..`), each checked to be a regular file
-    /// inside the pipeline's data roots now; the model folder likewise.
-    /// ``confinedData(of:in:)`` for tests.
-    public static func confinedDataForTesting(of stage: ValidatedPipeline.Stage, in pipeline: ValidatedPipeline) throws
-        -> [String: DataInput]
-    { try confinedData(of: stage, in: pipeline) }
-
-    static func confinedData(of stage: ValidatedPipeline.Stage, in pipeline: ValidatedPipeline) throws -> [String: DataInput] {
-        let resolver = DataResolver(allowedRoots: pipeline.dataRoots)
-        var out: [String: DataInput] = [:]
-        for name in stage.data {
-            guard var input = pipeline.data[name] else { continue }
-            input.files = try input.files.map { file in
-                var st = stat()
-                guard stat(file, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, resolver.isConfined(file),
-                    let real = DataResolver.realPath(file)
-                else {
-                    throw EngineError(
-                        "data file '\(file)' of input '\(name)' is no longer a regular file inside the data roots",
-                        hint: "it changed after the pipeline was validated; restore it, or drop the pipeline file again")
-                }
-                return real
-            }
-            out[name] = input
-        }
-        for path in stage.paths where !resolver.isConfined(path.resolved) || path.files.contains(where: { !resolver.isConfined($0) }) {
-            throw EngineError("parameter \(renderParamPath(path.parameter)) ('\(path.written)') is no longer inside the data roots")
-        }
-        if let base = pipeline.modelBase, !stage.plugin.description.modelFiles.isEmpty, !resolver.isConfined(base) {
-            throw EngineError("model base '\(base)' is no longer inside the data roots")
-        }
-        return out
     }
 }
 

@@ -1,3 +1,4 @@
+import COpenat2
 import Foundation
 import StageKit
 
@@ -19,11 +20,15 @@ public final class Engine: Sendable {
     public let jobs: Int
     /// Threads each stage may use.
     public let threadsPerStage: Int
+    /// How stage inputs are opened below their data roots (``BeneathOpen/Method``; tests force the fallback).
+    public let openMethod: BeneathOpen.Method
 
     public init(
         stateDirectory: String, runner: any StageRunner = SubprocessStageRunner(), jobs: Int = 2,
-        threadsPerStage: Int = 1
+        threadsPerStage: Int = 1, openMethod: BeneathOpen.Method = .automatic
     ) throws {
+        Engine.raiseOpenFileLimit()
+        self.openMethod = openMethod
         let absolute = URL(fileURLWithPath: stateDirectory).standardizedFileURL.path
         self.stateDirectory = absolute
         self.store = try ArtifactStore(stateDirectory: absolute)
@@ -32,6 +37,10 @@ public final class Engine: Sendable {
         self.jobs = max(1, jobs)
         self.threadsPerStage = max(1, threadsPerStage)
     }
+
+    /// Stages hold one descriptor per input file while they run: the soft open-file limit goes up to the hard
+    /// one (nothing here uses select(2)), as systemd advises for such programs.
+    static func raiseOpenFileLimit() { _ = copenat2_raise_open_file_limit() }
 
     /// Discovers plugins with this engine's runner and digest memo.
     public func discoverPlugins(directories: [String]) async -> PluginRegistry {
@@ -46,20 +55,23 @@ public final class Engine: Sendable {
 
     /// Everything a stage's output depends on, as canonical JSON (docs/cache.md). Paths, log levels and thread
     /// counts are deliberately absent: moving a pipeline or changing `--jobs` does not invalidate anything.
+    ///
+    /// With `opened` (a run), every file is hashed from the descriptor the engine opened below its data root,
+    /// and the model folder's files are those it opened; without (plan, explain), by path.
     public func keyInputs(
-        of stage: ValidatedPipeline.Stage, in pipeline: ValidatedPipeline, upstream: [String: String]
+        of stage: ValidatedPipeline.Stage, in pipeline: ValidatedPipeline, upstream: [String: String],
+        opened: StageInputs? = nil
     ) throws -> JSONValue {
+        func digest(_ file: String) throws -> String {
+            try digester.digest(ofFile: file, descriptor: opened?.descriptor(for: file))
+        }
         var data: [String: JSONValue] = [:]
         for name in stage.data {
-            let input = pipeline.data[name]!
+            guard let input = pipeline.data[name] else { continue }
             let base = pipeline.dataBase[name] ?? "/"
-            let prefix = base.hasSuffix("/") ? base : base + "/"
             var files: [String: JSONValue] = [:]
             for file in input.files {
-                // Never an absolute path in a key: a file outside the base (not produced by the resolver) is
-                // keyed by its name alone.
-                let relative = file.hasPrefix(prefix) ? String(file.dropFirst(prefix.count)) : (file as NSString).lastPathComponent
-                files[relative] = .string(try digester.digest(ofFile: file))
+                files[Engine.keyName(ofDataFile: file, base: base)] = .string(try digest(file))
             }
             var fields: [String: JSONValue] = [:]
             for (k, v) in input.fields { fields[k] = .string(v) }
@@ -71,9 +83,13 @@ public final class Engine: Sendable {
         var model: JSONValue = .null
         if let base = pipeline.modelBase, !stage.plugin.description.modelFiles.isEmpty {
             var files: [String: JSONValue] = [:]
-            for relative in try ArtifactStore.listFiles(in: base)
-            where stage.plugin.description.modelFiles.contains(where: { fnmatch($0, relative, 0) == 0 }) {
-                files[relative] = .string(try digester.digest(ofFile: base + "/" + relative))
+            if let opened = opened?.model {
+                for file in opened { files[file.name] = .string(try digest(file.path)) }
+            } else {
+                for relative in try ArtifactStore.listFiles(in: base)
+                where stage.plugin.description.modelFiles.contains(where: { fnmatch($0, relative, 0) == 0 }) {
+                    files[relative] = .string(try digest(base + "/" + relative))
+                }
             }
             model = .object(files)
         }
@@ -81,12 +97,8 @@ public final class Engine: Sendable {
         var params = stage.params
         for path in stage.paths {
             var files: [String: JSONValue] = [:]
-            let prefix = path.resolved.hasSuffix("/") ? path.resolved : path.resolved + "/"
             for file in path.files {
-                let real = DataResolver.realPath(file) ?? file
-                let relative = real == path.resolved ? (real as NSString).lastPathComponent
-                    : real.hasPrefix(prefix) ? String(real.dropFirst(prefix.count)) : (real as NSString).lastPathComponent
-                files[relative] = .string(try digester.digest(ofFile: file))
+                files[Engine.keyName(ofPathFile: file, in: path.resolved)] = .string(try digest(file))
             }
             params = params.replacing(at: path.parameter, with: .object(["files": .object(files)]))
         }
@@ -106,6 +118,21 @@ public final class Engine: Sendable {
     }
 
     public static func key(of inputs: JSONValue) -> String { sha256Hex(inputs.canonicalJSON) }
+
+    /// A data file's name in the key (and in a plugin's view of its inputs): relative to the input's base.
+    /// Never an absolute path: a file outside the base (not produced by the resolver) is named by its name.
+    static func keyName(ofDataFile file: String, base: String) -> String {
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        return file.hasPrefix(prefix) ? String(file.dropFirst(prefix.count)) : (file as NSString).lastPathComponent
+    }
+
+    /// A `path` parameter's file's name in the key: relative to the resolved folder (its own name for a file).
+    static func keyName(ofPathFile file: String, in resolved: String) -> String {
+        let real = DataResolver.realPath(file) ?? file
+        let prefix = resolved.hasSuffix("/") ? resolved : resolved + "/"
+        if real == resolved { return (real as NSString).lastPathComponent }
+        return real.hasPrefix(prefix) ? String(real.dropFirst(prefix.count)) : (real as NSString).lastPathComponent
+    }
 
     // MARK: Plan
 

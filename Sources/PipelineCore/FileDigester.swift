@@ -48,11 +48,12 @@ public final class FileDigester: @unchecked Sendable {
     /// Number of memoised digests.
     public var count: Int { lock.withLock { memo.count } }
 
-    /// The hex SHA-256 of the file's bytes.
-    public func digest(ofFile path: String) throws -> String {
-        let stamp = try FileDigester.stamp(path)
+    /// The hex SHA-256 of the file's bytes. With `descriptor`, of that open file (stamp and bytes both; the
+    /// memo is still keyed by `path`), so that what is hashed is what was opened.
+    public func digest(ofFile path: String, descriptor: Int32? = nil) throws -> String {
+        let stamp = try descriptor.map { try FileDigester.stamp(descriptor: $0, path) } ?? FileDigester.stamp(path)
         if let hit = lock.withLock({ memo[path] }), hit.stamp == stamp { return hit.digest }
-        let digest = try FileDigester.sha256(ofFile: path)
+        let digest = try descriptor.map { try FileDigester.sha256(descriptor: $0, path) } ?? FileDigester.sha256(ofFile: path)
         lock.withLock {
             bytesHashed += stamp.size
             // A file modified within the clock's resolution could change again without a visible mtime change.
@@ -90,7 +91,19 @@ public final class FileDigester: @unchecked Sendable {
         guard stat(path, &st) == 0 else {
             throw EngineError("cannot read '\(path)': \(String(cString: strerror(errno)))")
         }
-        return Stamp(
+        return stamp(st)
+    }
+
+    static func stamp(descriptor: Int32, _ path: String) throws -> Stamp {
+        var st = stat()
+        guard fstat(descriptor, &st) == 0 else {
+            throw EngineError("cannot read '\(path)': \(String(cString: strerror(errno)))")
+        }
+        return stamp(st)
+    }
+
+    private static func stamp(_ st: stat) -> Stamp {
+        Stamp(
             size: Int64(st.st_size),
             mtimeNanos: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
             ctimeNanos: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec),
@@ -105,18 +118,26 @@ public final class FileDigester: @unchecked Sendable {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw EngineError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        return try sha256(descriptor: fd, path)
+    }
+
+    /// Streams an open file through SHA-256 from its start (positioned reads: the descriptor's offset is
+    /// left alone); `path` names it in errors.
+    public static func sha256(descriptor fd: Int32, _ path: String) throws -> String {
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
         var hasher = SHA256()
         let size = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
         defer { buffer.deallocate() }
+        var offset: off_t = 0
         while true {
-            let n = read(fd, buffer.baseAddress, size)
+            let n = pread(fd, buffer.baseAddress, size, offset)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw EngineError("cannot read '\(path)': \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
+            offset += off_t(n)
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
         return hasher.finalize().hex

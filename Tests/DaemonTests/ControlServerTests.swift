@@ -1,5 +1,6 @@
 import ControlProtocol
 import Foundation
+import PipelineCore
 import TestSupport
 import Testing
 
@@ -130,5 +131,62 @@ import Testing
         guard case .line(let data) = read else { return #expect(Bool(false), "got \(read)") }
         let response = try JSONDecoder().decode(ControlResponse.self, from: data)
         #expect(response.error?.hasPrefix("no request within") == true)
+    }
+
+    /// The socket inodes bound to `path` (the listener and the connections it accepted: /proc/net/unix lists
+    /// an accepted connection under its listener's path).
+    static func socketInodes(boundTo path: String) -> Set<String> {
+        guard let table = try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8) else { return [] }
+        var out = Set<String>()
+        for line in table.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if fields.count >= 8, fields[7] == path { out.insert(String(fields[6])) }
+        }
+        return out
+    }
+
+    /// This process's descriptors that are one of `inodes`.
+    static func descriptors(of inodes: Set<String>) -> [Int32] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return names.compactMap { name in
+            guard let fd = Int32(name), let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)")
+            else { return nil }
+            return inodes.contains { target == "socket:[\($0)]" } ? fd : nil
+        }
+    }
+
+    /// The listener and every accepted connection are close-on-exec from the start (accept4 with
+    /// SOCK_CLOEXEC), and a plugin spawned while a client is connected inherits none of them: it has only its
+    /// standard descriptors (issue 8, item 12).
+    @Test func theSocketsDescriptorsAreCloseOnExecAndNoPluginInheritsThem() async throws {
+        let folder = try Folder()
+        let server = ControlServer(path: folder.socket, group: "", ioTimeout: .seconds(30)) { _ in ControlResponse(ok: true) }
+        try server.start()
+        defer { server.stop() }
+        let client = Self.connect(folder.socket)  // silent: the server holds the accepted connection open
+        defer { close(client) }
+        var inodes = Set<String>()
+        for _ in 0..<250 where inodes.count < 2 {
+            inodes = Self.socketInodes(boundTo: folder.socket)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(inodes.count == 2, "listener and accepted connection: \(inodes)")
+        let held = Self.descriptors(of: inodes)
+        #expect(held.count == 2)
+        for fd in held { #expect(fcntl(fd, F_GETFD) & FD_CLOEXEC != 0, "descriptor \(fd) is inherited by children") }
+
+        try "version: 1\nname: fds\nstages:\n  list: {plugin: testkit, with: {mode: fds}}\n"
+            .write(toFile: folder.root + "/p.yaml", atomically: true, encoding: .utf8)
+        let engine = try Engine(stateDirectory: folder.root + "/state", runner: SubprocessStageRunner(gracePeriod: .seconds(2)))
+        let registry = await engine.discoverPlugins(directories: [BuildProducts.directory(containing: "finetuned-stage-testkit")])
+        let pipeline = try PipelineValidator(registry: registry).validate(file: folder.root + "/p.yaml")
+        let record = try await engine.run(pipeline)
+        #expect(record.stages.map(\.status) == [.succeeded])
+        let key = try #require(record.stages.first?.key)
+        let artifact = try #require(engine.store.lookup(key))
+        let listing = try String(contentsOfFile: artifact.filesDirectory + "/result.txt", encoding: .utf8)
+        let lines = listing.split(separator: "\n").dropFirst()  // after the "ok" output line
+        #expect(lines.compactMap { $0.split(separator: " ").first.flatMap { Int32($0) } } == [0, 1, 2], "\(listing)")
+        #expect(!inodes.contains { listing.contains("socket:[\($0)]") })
     }
 }

@@ -139,6 +139,48 @@ import Testing
         try await s.wait("good finished") { await s.status("good")?.lastRun == "succeeded" }
     }
 
+    /// A file whose validation outlasts `validation_timeout` is rejected with that reason, and the daemon's
+    /// `finetunectl status` answers while it is being validated (issue 8, item 4).
+    @Test func aValidationPastItsDeadlineIsRejectedWhileStatusAnswers() async throws {
+        // `/` as a data root lets the pattern walk all of /usr (over 100 000 entries here, seconds of work,
+        // bounded by the resolver's own budget) — far more than a 0.1-second deadline allows.
+        let s = try await Setup(configuration: "data_roots: [/]\nvalidation_timeout: 0.1\n")
+        let socket = s.root + "/control.sock"
+        let supervisor = s.supervisor
+        let state = s.root + "/state"
+        let server = ControlServer(path: socket, group: "") { request in
+            guard case .status(let name) = request else { return ControlResponse(ok: false, error: "not tested") }
+            return ControlResponse(ok: true, stateDirectory: state, pipelines: await supervisor.status(pipeline: name))
+        }
+        try server.start()
+        defer { server.stop() }
+        let file = s.folder + "/slow.yaml"
+        try "version: 1\nname: slow\ndata:\n  d: /usr/**/no-such-file-*.txt\nstages:\n  count: {plugin: wordcount, inputs: [d]}\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        await supervisor.handle(.changed(file))
+        let (status, output) = try await offThePool {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Setup.buildDirectory + "/finetunectl")
+            process.arguments = ["status", "--json", "--socket", socket]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, data)
+        }
+        #expect(status == 0, "\(String(decoding: output, as: UTF8.self))")
+        #expect((try? JSONSerialization.jsonObject(with: output)) != nil, "\(String(decoding: output, as: UTF8.self))")
+        try await s.settle()
+        let slow = await s.supervisor.status(pipeline: nil).first { $0.file == file }
+        #expect(slow?.state == .rejected)
+        #expect(slow?.diagnostics.joined().contains("slow.yaml:1:1: error: validation did not finish within 0.1 seconds") == true)
+        // The supervisor goes on: a valid file dropped after it runs.
+        try await s.drop("good.yaml", "version: 1\nname: good\ndata:\n  d: ../data/a.txt\nstages:\n  count: {plugin: wordcount, inputs: [d]}\n")
+        try await s.wait("good finished") { await s.status("good")?.lastRun == "succeeded" }
+    }
+
     @Test func cancellingAQueuedPipelineTakesItOutOfTheQueue() async throws {
         let s = try await Setup()  // max_concurrent_runs: 1
         try await s.drop("slow.yaml", "version: 1\nname: slow\nstages:\n  a: {plugin: testkit, with: {mode: steps, steps: 100, seconds: 0.05}}\n")

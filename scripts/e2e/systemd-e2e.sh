@@ -142,6 +142,21 @@ stages:
 YAML
 wait_for 20 "a valid pipeline dropped after them runs" \
   bash -c "nsenter -t $leader -a journalctl -u finetuned -o cat MESSAGE_ID=3b1c3f0e8a5c4d0f9a0d2c6e7b1f4a02 PIPELINE=after | grep -q succeeded"
+# Confined inputs under the hardened unit (ProtectProc=invisible, ProcSubset=pid, PrivateUsers, the syscall
+# filter): the plugin reads its data file through the daemon's descriptor (/proc/<daemon>/fd/<n>).
+printf 'confined words confined\n' > "$root/var/lib/finetuned/data/words.txt"
+chown --reference="$root/var/lib/finetuned/data" "$root/var/lib/finetuned/data/words.txt"
+drop data.yaml <<'YAML'
+version: 1
+name: data
+data:
+  words: ../data/words.txt
+stages:
+  count: { plugin: wordcount, inputs: [words] }
+YAML
+wait_for 20 "a stage reads its data file through the daemon's descriptor" \
+  bash -c "nsenter -t $leader -a journalctl -u finetuned -o cat MESSAGE_ID=3b1c3f0e8a5c4d0f9a0d2c6e7b1f4a02 PIPELINE=data | grep -q succeeded"
+check "its counts are the data file's" bash -c "grep -rqs 'confined	2' $root/var/lib/finetuned/cache/*/*/files/counts.tsv"
 check "still active after the hostile drops, NRestarts=$(show NRestarts)" [ "$(show ActiveState)" = active -a "$(show NRestarts)" = 0 ]
 # The daemon is a child of the container's systemd: read its peak RSS from the host's /proc.
 pid=$(pgrep -P "$leader" -x finetuned | head -1)

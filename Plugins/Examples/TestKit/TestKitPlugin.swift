@@ -14,7 +14,7 @@ struct TestKitPlugin: StagePlugin {
         summary: "Test double with real behaviour: succeed, sleep, count steps with checkpoints, fail, crash, hang.",
         params: ParamSchema([
             ParamSpec(
-                "mode", .oneOf(["ok", "sleep", "steps", "fail", "crash", "hang", "garbage", "garbage-hang", "orphan", "exit"]),
+                "mode", .oneOf(["ok", "sleep", "steps", "fail", "crash", "hang", "garbage", "garbage-hang", "orphan", "exit", "fds"]),
                 default: "ok",
                 summary: "what to do"),
             ParamSpec("output", .string, default: "ok", summary: "text written to result.txt"),
@@ -92,11 +92,33 @@ struct TestKitPlugin: StagePlugin {
             }
         case "exit":
             exit(Int32(p["exit_code"]?.intValue ?? 3))
+        case "fds":
+            // The descriptors this process inherited, one "fd target" line each (a test checks that no daemon
+            // descriptor, such as a control connection, reaches a plugin).
+            output += "\n" + Self.openDescriptors().map { "\($0.0) \($0.1)" }.joined(separator: "\n")
         default:
             break
         }
         try output.write(toFile: request.outputDir + "/result.txt", atomically: false, encoding: .utf8)
         context.result(["bytes": .int(output.utf8.count)])
+    }
+
+    /// Open descriptors and what they point at, from /proc/self/fd (without the one used to list it).
+    static func openDescriptors() -> [(Int32, String)] {
+        guard let dir = opendir("/proc/self/fd") else { return [] }
+        defer { closedir(dir) }
+        let own = dirfd(dir)
+        var out: [(Int32, String)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                raw.bindMemory(to: CChar.self).baseAddress.map { String(cString: $0) } ?? ""
+            }
+            guard let fd = Int32(name), fd != own else { continue }
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let n = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
+            out.append((fd, n > 0 ? String(cString: buffer) : "?"))
+        }
+        return out.sorted { $0.0 < $1.0 }
     }
 
     /// Sleeps in short slices so that a stop request is honoured promptly.
