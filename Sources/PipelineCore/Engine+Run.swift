@@ -149,7 +149,7 @@ extension Engine {
         // The plugin's view of its inputs: links to the descriptors opened above (outside files/, and removed
         // before the outputs are committed).
         let viewDirectory = staging + "/inputs"
-        let view: (data: [String: DataInput], params: JSONValue, modelBase: String?)
+        let view: (data: [String: DataInput], params: JSONValue, modelBase: String?, names: StageInputs.ViewNames)
         do {
             view = try opened.makeView(in: viewDirectory, stage: stage, of: pipeline)
         } catch {
@@ -168,7 +168,12 @@ extension Engine {
             plugin: stage.plugin, request: request, timeout: stage.spec.timeout,
             logFile: recorder.directory + "/\(name).log"
         ) { event in
-            recorder.pluginEvent(name, event)
+            // The plugin names its inputs by their view paths; the user knows them by theirs.
+            switch event {
+            case .log(let level, let message): recorder.pluginEvent(name, .log(level, view.names.restore(message)))
+            case .error(let message): recorder.pluginEvent(name, .error(message: view.names.restore(message)))
+            default: recorder.pluginEvent(name, event)
+            }
         }
         try? FileManager.default.removeItem(atPath: viewDirectory)
         switch outcome {
@@ -196,7 +201,7 @@ extension Engine {
             }
         case .failed(let message):
             store.discard(staging: staging)
-            recorder.finish(name, status: .failed, error: message)
+            recorder.finish(name, status: .failed, error: view.names.restore(message))
             return (name, .failed, nil)
         case .stopped:
             store.discard(staging: staging)

@@ -106,9 +106,10 @@ public final class StageInputs: @unchecked Sendable {
     /// removes it): data files, `path` parameters (in `params`) and the model folder, each a link to an open
     /// descriptor of this process.
     public func makeView(in directory: String, stage: ValidatedPipeline.Stage, of pipeline: ValidatedPipeline) throws
-        -> (data: [String: DataInput], params: JSONValue, modelBase: String?)
+        -> (data: [String: DataInput], params: JSONValue, modelBase: String?, names: ViewNames)
     {
         let pid = getpid()
+        var names = ViewNames()
         func link(_ file: File, into folder: String) throws -> String {
             // Key names are relative paths without `..`; anything else (or a name taken) falls back to the
             // file's own name, numbered, so that the view stays inside its folder.
@@ -135,8 +136,10 @@ public final class StageInputs: @unchecked Sendable {
         for (index, name) in self.data.keys.sorted().enumerated() {
             guard let entry = self.data[name] else { continue }
             var input = entry.input
-            input.files = try entry.files.map { try link($0, into: "\(directory)/data/\(index)-\(Self.safe(name))") }
+            let folder = "\(directory)/data/\(index)-\(Self.safe(name))"
+            input.files = try entry.files.map { try link($0, into: folder) }
             data[name] = input
+            names.add(folder, pipeline.dataBase[name] ?? "/")
         }
         var params = stage.params
         for (index, parameter) in paths.enumerated() {
@@ -150,14 +153,44 @@ public final class StageInputs: @unchecked Sendable {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             }
             params = params.replacing(at: parameter.resolved.parameter, with: .string(shown))
+            if parameter.isDirectory {
+                names.add(folder, parameter.resolved.resolved)
+            } else {
+                names.add(shown, parameter.resolved.resolved, folder: false)
+            }
         }
         var modelBase: String?
         if let model {
             modelBase = directory + "/model"
             try FileManager.default.createDirectory(atPath: directory + "/model", withIntermediateDirectories: true)
             for file in model { _ = try link(file, into: directory + "/model") }
+            if let base = pipeline.modelBase { names.add(directory + "/model", base) }
         }
-        return (data, params, modelBase)
+        return (data, params, modelBase, names)
+    }
+
+    /// Turns the view's paths in a plugin's messages back into the user's (an error about
+    /// `…/inputs/data/0-sms/train.jsonl:3` is shown as `…/data/train.jsonl:3`).
+    public struct ViewNames: Sendable {
+        private var prefixes: [(view: String, original: String)] = []
+
+        mutating func add(_ view: String, _ original: String, folder: Bool = true) {
+            if folder {
+                prefixes.append((view + "/", original.hasSuffix("/") ? original : original + "/"))
+            } else {
+                prefixes.append((view, original))
+            }
+            prefixes.sort { $0.view.count > $1.view.count }
+        }
+
+        public func restore(_ text: String) -> String {
+            guard text.contains("/inputs/") else { return text }
+            var out = text
+            for (view, original) in prefixes where out.contains(view) {
+                out = out.replacingOccurrences(of: view, with: original)
+            }
+            return out
+        }
     }
 
     /// A data input's name as one folder name.
