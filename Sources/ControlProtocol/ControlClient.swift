@@ -38,7 +38,9 @@ public enum ControlClient {
         }
         line.append(0x0A)
         let sent = line.withUnsafeBytes { raw in ControlWire.writeAll(fd, raw) }
-        if !sent { throw errno == EAGAIN || errno == EWOULDBLOCK ? .timedOut(timeout) : .noAnswer }
+        if !sent, errno == EAGAIN || errno == EWOULDBLOCK { throw .timedOut(timeout) }
+        // A write that failed otherwise (EPIPE): the daemon may have answered before reading and closed — as it
+        // does to a client over its cap — so its answer can still be waiting here; only its absence is an error.
         switch ControlWire.readLine(fd, limit: 64 << 20) {
         case .line(let data):
             do {

@@ -159,19 +159,10 @@ import Testing
             .write(toFile: file, atomically: true, encoding: .utf8)
         await supervisor.handle(.changed(file))
         let (status, output) = try await offThePool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Setup.buildDirectory + "/finetunectl")
-            process.arguments = ["status", "--json", "--socket", socket]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, data)
+            try runToEnd(Setup.buildDirectory + "/finetunectl", ["status", "--json", "--socket", socket])
         }
-        #expect(status == 0, "\(String(decoding: output, as: UTF8.self))")
-        #expect((try? JSONSerialization.jsonObject(with: output)) != nil, "\(String(decoding: output, as: UTF8.self))")
+        #expect(status == 0, "\(output)")
+        #expect((try? JSONSerialization.jsonObject(with: Data(output.utf8))) != nil, "\(output)")
         try await s.settle()
         let slow = await s.supervisor.status(pipeline: nil).first { $0.file == file }
         #expect(slow?.state == .rejected)

@@ -36,17 +36,7 @@ final class Workspace: TemporaryFolder, @unchecked Sendable {
     }
 
     private func finetunectlBlocking(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Workspace.buildDirectory + "/finetunectl")
-        process.arguments = arguments + ["--state-dir", state]
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try runToEnd(Workspace.buildDirectory + "/finetunectl", arguments + ["--state-dir", state], in: root)
     }
 }
 

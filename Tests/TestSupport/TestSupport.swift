@@ -23,6 +23,22 @@ public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) 
     }
 }
 
+/// Runs `executable` to its end (blocking: call it through ``offThePool(_:)``); its exit status and its
+/// standard output and error together.
+public func runToEnd(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}
+
 /// The SHA-256 of a file in hex, from coreutils' `sha256sum` (an implementation independent of the code under test).
 public func sha256sum(_ path: String) throws -> String {
     let p = Process()
