@@ -75,7 +75,10 @@ public enum BeneathOpen {
         }
         defer { close(current) }
         let fd = openat(current, last, flags | O_NOFOLLOW)
-        guard fd >= 0 else { return .failure(errno == ELOOP || (errno == ENOTDIR && flags & O_DIRECTORY != 0) ? .escapes : .system(errno)) }
+        guard fd >= 0 else {
+            return .failure(
+                errno == ELOOP || (errno == ENOTDIR && flags & O_DIRECTORY != 0) ? .escapes : .system(errno))
+        }
         return .success(fd)
     }
 }

@@ -62,7 +62,9 @@ public final class StageInputs: @unchecked Sendable {
                     let fd = try roots.openRegular(file) {
                         EngineError(
                             "data file '\(file)' of input '\(name)' is no longer a regular file inside the data roots (\($0))",
-                            hint: "it changed after the pipeline was validated; restore it, or drop the pipeline file again")
+                            hint:
+                                "it changed after the pipeline was validated; restore it, or drop the pipeline file again"
+                        )
                     }
                     // Recorded at once, so that a later failure closes it.
                     inputs.data[name, default: (input, [])].files.append(
@@ -71,7 +73,9 @@ public final class StageInputs: @unchecked Sendable {
             }
             for path in stage.paths {
                 let label = "parameter \(renderParamPath(path.parameter)) ('\(path.written)')"
-                let kind = try roots.kind(of: path.resolved) { EngineError("\(label) is no longer inside the data roots (\($0))") }
+                let kind = try roots.kind(of: path.resolved) {
+                    EngineError("\(label) is no longer inside the data roots (\($0))")
+                }
                 let index = inputs.paths.count
                 inputs.paths.append(PathParameter(resolved: path, isDirectory: kind == S_IFDIR, files: []))
                 for file in path.files {
@@ -83,7 +87,9 @@ public final class StageInputs: @unchecked Sendable {
                 }
             }
             if let base = pipeline.modelBase, !stage.plugin.description.modelFiles.isEmpty {
-                let directory = try roots.openDirectory(base) { EngineError("model base '\(base)' is no longer inside the data roots (\($0))") }
+                let directory = try roots.openDirectory(base) {
+                    EngineError("model base '\(base)' is no longer inside the data roots (\($0))")
+                }
                 inputs.model = []
                 defer { Glibc.close(directory) }
                 var walk = ModelWalk(patterns: stage.plugin.description.modelFiles, base: base)
@@ -128,7 +134,8 @@ public final class StageInputs: @unchecked Sendable {
             try FileManager.default.createDirectory(
                 atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             guard symlink("/proc/\(pid)/fd/\(file.descriptor)", target) == 0 else {
-                throw EngineError("cannot lay out the stage's inputs at '\(target)': \(String(cString: strerror(errno)))")
+                throw EngineError(
+                    "cannot lay out the stage's inputs at '\(target)': \(String(cString: strerror(errno)))")
             }
             return target
         }
@@ -229,7 +236,9 @@ public final class StageInputs: @unchecked Sendable {
 
         /// The root `path` resolves into, its descriptor, and the path relative to it.
         mutating func locate(_ path: String) -> Result<(Int32, String), Reason> {
-            guard let real = DataResolver.realPath(path) else { return .failure(Reason(String(cString: strerror(errno)))) }
+            guard let real = DataResolver.realPath(path) else {
+                return .failure(Reason(String(cString: strerror(errno))))
+            }
             guard let root = roots.first(where: { DataResolver.isBelow(real, $0) }) else {
                 return .failure(Reason("it resolves to '\(real)'"))
             }
@@ -238,10 +247,13 @@ public final class StageInputs: @unchecked Sendable {
                 fd = known
             } else {
                 fd = Glibc.open(root, copenat2_o_path | O_DIRECTORY | O_CLOEXEC)
-                guard fd >= 0 else { return .failure(Reason("cannot open the data root '\(root)': \(String(cString: strerror(errno)))")) }
+                guard fd >= 0 else {
+                    return .failure(Reason("cannot open the data root '\(root)': \(String(cString: strerror(errno)))"))
+                }
                 open[root] = fd
             }
-            let relative = real == root ? "." : String(real.dropFirst(root.hasSuffix("/") ? root.count : root.count + 1))
+            let relative =
+                real == root ? "." : String(real.dropFirst(root.hasSuffix("/") ? root.count : root.count + 1))
             return .success((fd, relative))
         }
 
@@ -268,7 +280,9 @@ public final class StageInputs: @unchecked Sendable {
             return StageInputs.fileType(fd)
         }
 
-        private mutating func openBelow(_ path: String, directory: Bool, _ error: (String) -> EngineError) throws -> Int32 {
+        private mutating func openBelow(_ path: String, directory: Bool, _ error: (String) -> EngineError) throws
+            -> Int32
+        {
             switch locate(path) {
             case .failure(let reason): throw error(reason.text)
             case .success(let (root, relative)):
@@ -307,7 +321,8 @@ public final class StageInputs: @unchecked Sendable {
             let listing = openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard listing >= 0, let dir = fdopendir(listing) else {
                 if listing >= 0 { Glibc.close(listing) }
-                throw EngineError("cannot list the model folder '\(base)/\(relative)': \(String(cString: strerror(errno)))")
+                throw EngineError(
+                    "cannot list the model folder '\(base)/\(relative)': \(String(cString: strerror(errno)))")
             }
             defer { closedir(dir) }
             var names: [String] = []
@@ -329,10 +344,13 @@ public final class StageInputs: @unchecked Sendable {
                 switch st.st_mode & S_IFMT {
                 case S_IFDIR:
                     guard depth < StageInputs.maxModelDepth else {
-                        throw EngineError("the model folder '\(base)' goes deeper than \(StageInputs.maxModelDepth) levels")
+                        throw EngineError(
+                            "the model folder '\(base)' goes deeper than \(StageInputs.maxModelDepth) levels")
                     }
                     let child = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                    guard child >= 0 else { throw EngineError("cannot open '\(base)/\(rel)': \(String(cString: strerror(errno)))") }
+                    guard child >= 0 else {
+                        throw EngineError("cannot open '\(base)/\(rel)': \(String(cString: strerror(errno)))")
+                    }
                     defer { Glibc.close(child) }
                     try collect(child, relative: rel, depth: depth + 1, found)
                 case S_IFREG where wanted:

@@ -17,14 +17,17 @@ import Testing
         let inner: any StageRunner
         let beforeSpawn: @Sendable (RunRequest) throws -> Void
 
-        func describe(executable: String) async throws -> PluginDescription { try await inner.describe(executable: executable) }
+        func describe(executable: String) async throws -> PluginDescription {
+            try await inner.describe(executable: executable)
+        }
 
         func run(
             plugin: PluginInfo, request: RunRequest, timeout: Double?, logFile: String,
             onEvent: @escaping @Sendable (StageEvent) -> Void
         ) async -> StageOutcome {
             do { try beforeSpawn(request) } catch { return .failed("the test's swap failed: \(error)") }
-            return await inner.run(plugin: plugin, request: request, timeout: timeout, logFile: logFile, onEvent: onEvent)
+            return await inner.run(
+                plugin: plugin, request: request, timeout: timeout, logFile: logFile, onEvent: onEvent)
         }
     }
 
@@ -42,11 +45,15 @@ import Testing
         let ws = try Workspace()
         try ws.write("inside/a.txt", "inside words\n")
         try ws.write("outside/secret.txt", "secret words\n")
-        try ws.write("p.yaml", "version: 1\nname: swap\ndata:\n  d: inside/a.txt\nstages:\n  count: {plugin: wordcount, inputs: [d]}\n")
+        try ws.write(
+            "p.yaml",
+            "version: 1\nname: swap\ndata:\n  d: inside/a.txt\nstages:\n  count: {plugin: wordcount, inputs: [d]}\n")
         let engine = try ws.engine()
         let registry = await engine.discoverPlugins(directories: [Workspace.buildDirectory])
-        let pipeline = try PipelineValidator(registry: registry, resolver: DataResolver(allowedRoots: [ws.root + "/inside"]))
-            .validate(file: ws.root + "/p.yaml")
+        let pipeline = try PipelineValidator(
+            registry: registry, resolver: DataResolver(allowedRoots: [ws.root + "/inside"])
+        )
+        .validate(file: ws.root + "/p.yaml")
         // After validation, before the (queued) run: the file becomes a link to a file outside the roots.
         try Self.swap(ws.root + "/inside/a.txt", forLinkTo: ws.root + "/outside/secret.txt")
         let record = try await engine.run(pipeline)
@@ -62,7 +69,9 @@ import Testing
         let ws = try Workspace()
         try ws.write("inside/a.txt", "inside words\n")
         try ws.write("outside/secret.txt", "secret secret secret\n")
-        try ws.write("p.yaml", "version: 1\nname: race\ndata:\n  d: inside/a.txt\nstages:\n  count: {plugin: wordcount, inputs: [d]}\n")
+        try ws.write(
+            "p.yaml",
+            "version: 1\nname: race\ndata:\n  d: inside/a.txt\nstages:\n  count: {plugin: wordcount, inputs: [d]}\n")
         let checked = DataResolverTestsPaths.real(ws.root + "/inside/a.txt")  // what the engine used to hand over
         let root = ws.root
         let runner = SwapBeforeSpawn(inner: SubprocessStageRunner(gracePeriod: .seconds(2))) { request in
@@ -71,8 +80,10 @@ import Testing
         }
         let engine = try Engine(stateDirectory: ws.state, runner: runner, openMethod: method)
         let registry = await engine.discoverPlugins(directories: [Workspace.buildDirectory])
-        let pipeline = try PipelineValidator(registry: registry, resolver: DataResolver(allowedRoots: [ws.root + "/inside"]))
-            .validate(file: ws.root + "/p.yaml")
+        let pipeline = try PipelineValidator(
+            registry: registry, resolver: DataResolver(allowedRoots: [ws.root + "/inside"])
+        )
+        .validate(file: ws.root + "/p.yaml")
         let record = try await engine.run(pipeline)
         #expect(record.statuses == ["count": .succeeded])
         let key = try #require(record.stages.first?.key)
@@ -102,14 +113,19 @@ import Testing
         let secret = root + "/outside/secret.txt"
         let seen = Seen()
         let reader = ReadingRunner(seen: seen) {
-            for file in ["data/vocab.txt", "data/folder/one.txt", "data/folder/sub/two.txt", "data/model/config.json", "data/corpus.txt"] {
+            for file in [
+                "data/vocab.txt", "data/folder/one.txt", "data/folder/sub/two.txt", "data/model/config.json",
+                "data/corpus.txt",
+            ] {
                 try Self.swap(root + "/" + file, forLinkTo: secret)
             }
         }
         let plugin = PluginInfo(
             description: PluginDescription(
                 name: "reader", version: "1", summary: "",
-                params: ParamSchema([ParamSpec("vocab", .path, required: true), ParamSpec("folder", .path, required: true)]),
+                params: ParamSchema([
+                    ParamSpec("vocab", .path, required: true), ParamSpec("folder", .path, required: true),
+                ]),
                 modelFiles: ["*.json"]),
             executable: "/bin/true", digest: try FileDigester.sha256(ofFile: "/bin/true"))
         let engine = try Engine(stateDirectory: ws.state, runner: reader, openMethod: method)
@@ -133,11 +149,16 @@ import Testing
         let ws = try Workspace()
         try ws.write("data/folder/one.txt", "one\n")
         try ws.write("outside/one.txt", "secret\n")
-        try ws.write("p.yaml", "version: 1\nname: f\nstages:\n  s: {plugin: reader, with: {vocab: data/folder/one.txt, folder: data/folder}}\n")
+        try ws.write(
+            "p.yaml",
+            "version: 1\nname: f\nstages:\n  s: {plugin: reader, with: {vocab: data/folder/one.txt, folder: data/folder}}\n"
+        )
         let plugin = PluginInfo(
             description: PluginDescription(
                 name: "reader", version: "1", summary: "",
-                params: ParamSchema([ParamSpec("vocab", .path, required: true), ParamSpec("folder", .path, required: true)])),
+                params: ParamSchema([
+                    ParamSpec("vocab", .path, required: true), ParamSpec("folder", .path, required: true),
+                ])),
             executable: "/bin/true", digest: try FileDigester.sha256(ofFile: "/bin/true"))
         let seen = Seen()
         let engine = try Engine(stateDirectory: ws.state, runner: ReadingRunner(seen: seen) {})
@@ -146,7 +167,8 @@ import Testing
         ).validate(file: ws.root + "/p.yaml")
         // A folder on the way becomes a link to a folder outside: every file below it is refused.
         try FileManager.default.moveItem(atPath: ws.root + "/data/folder", toPath: ws.root + "/data/old")
-        try FileManager.default.createSymbolicLink(atPath: ws.root + "/data/folder", withDestinationPath: ws.root + "/outside")
+        try FileManager.default.createSymbolicLink(
+            atPath: ws.root + "/data/folder", withDestinationPath: ws.root + "/outside")
         let record = try await engine.run(pipeline)
         #expect(record.statuses == ["s": .failed])
         #expect(record.stages.first?.error?.contains("no longer inside the data roots") == true)
@@ -158,9 +180,12 @@ import Testing
         let ws = try Workspace()
         try ws.write("root/dir/file.txt", "x\n")
         try ws.write("outside.txt", "secret\n")
-        try FileManager.default.createSymbolicLink(atPath: ws.root + "/root/link.txt", withDestinationPath: ws.root + "/outside.txt")
-        try FileManager.default.createSymbolicLink(atPath: ws.root + "/root/inner.txt", withDestinationPath: "dir/file.txt")
-        try FileManager.default.createSymbolicLink(atPath: ws.root + "/root/linkdir", withDestinationPath: ws.root + "/root/dir")
+        try FileManager.default.createSymbolicLink(
+            atPath: ws.root + "/root/link.txt", withDestinationPath: ws.root + "/outside.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: ws.root + "/root/inner.txt", withDestinationPath: "dir/file.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: ws.root + "/root/linkdir", withDestinationPath: ws.root + "/root/dir")
         let root = open(ws.root + "/root", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         #expect(root >= 0)
         defer { close(root) }
@@ -207,12 +232,18 @@ import Testing
                 func read(_ path: String, as name: String) throws {
                     seen.record(name, try String(contentsOfFile: path, encoding: .utf8))
                 }
-                for file in request.data.values.flatMap(\.files) { try read(file, as: (file as NSString).lastPathComponent) }
-                if let vocab = request.params["vocab"]?.stringValue { try read(vocab, as: (vocab as NSString).lastPathComponent) }
+                for file in request.data.values.flatMap(\.files) {
+                    try read(file, as: (file as NSString).lastPathComponent)
+                }
+                if let vocab = request.params["vocab"]?.stringValue {
+                    try read(vocab, as: (vocab as NSString).lastPathComponent)
+                }
                 if let folder = request.params["folder"]?.stringValue {
                     for name in try FileManager.default.subpathsOfDirectory(atPath: folder).sorted() {
                         var isDirectory: ObjCBool = false
-                        if FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue {
+                        if FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isDirectory),
+                            !isDirectory.boolValue
+                        {
                             try read(folder + "/" + name, as: "folder/" + name)
                         }
                     }
