@@ -18,7 +18,8 @@ public indirect enum ParamType: Hashable, Sendable {
     /// stage read it (its content digest joins the stage's cache key).
     case dataRef
     /// A file or folder, written relative to the pipeline's folder. The engine resolves it (symlinks and
-    /// `..`), requires it inside the data roots, hands the plugin the resolved absolute path, and puts the
+    /// `..`), requires it inside the data roots, hands the plugin the files it opened itself (a path in the
+    /// stage's view of its inputs, docs/plugin-protocol.md "Confined inputs"), and puts the
     /// content digests of its files — never the path — into the stage's cache key. Every parameter that names a
     /// file must use this type, not `.string`.
     case path
