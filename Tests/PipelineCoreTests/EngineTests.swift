@@ -1,6 +1,7 @@
 import Foundation
 import PipelineCore
 import StageKit
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -159,8 +160,11 @@ import Testing
         let engine = try ws.engine()
         let pipeline = try await ws.validate("p.yaml", engine: engine)
         let task = Task { try await engine.run(pipeline) }
-        try await Task.sleep(for: .milliseconds(800))
-        task.cancel()
+        // From a dispatch thread: other suites can hold the cooperative pool past the stage's 2 seconds.
+        try await offThePool {
+            usleep(800_000)
+            task.cancel()
+        }
         let stopped = try await task.value
         #expect(stopped.status == .cancelled)
         #expect(stopped.stage("train")?.status == .stopped)

@@ -21,12 +21,22 @@ import Testing
         return process
     }
 
-    func waitFor(_ what: String, timeout: Double = 20, _ condition: () -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !condition() {
-            if Date() > deadline { Issue.record("timed out waiting for \(what)"); return }
-            try await Task.sleep(for: .milliseconds(20))
+    /// Polls `condition` on a dispatch thread, then runs `then` there at once: the cooperative pool (two threads)
+    /// can be held by other suites' work for seconds, and a kill sent from it would come too late.
+    func waitFor(
+        _ what: String, timeout: Double = 20, then: @escaping @Sendable () -> Void = {},
+        _ condition: @escaping @Sendable () -> Bool
+    ) async throws {
+        let met = try await offThePool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while !condition() {
+                if Date() > deadline { return false }
+                usleep(20_000)
+            }
+            then()
+            return true
         }
+        if !met { Issue.record("timed out waiting for \(what)") }
     }
 
     @Test func aRunKilledMidStageLeavesNoPartialArtifactAndTheNextRunFinishes() async throws {
@@ -41,10 +51,10 @@ import Testing
             """)
         let process = try start(ws, "p.yaml")
         let events = ws.state + "/runs/p/latest/events.jsonl"
-        try await waitFor("the stage to checkpoint") {
+        let pid = process.processIdentifier
+        try await waitFor("the stage to checkpoint", then: { kill(pid, SIGKILL) }) {
             ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("plugin-checkpoint")
         }
-        kill(process.processIdentifier, SIGKILL)
         await process.exit()
         let engine = try ws.engine()
         #expect(engine.store.all().isEmpty, "a killed run must not leave an artifact")
