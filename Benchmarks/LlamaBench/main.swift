@@ -158,31 +158,46 @@ func runZeroShot(_ path: String, _ data: String) {
         let model = try LlamaModel(gguf: file)
         let tokenizer = try GGUFTokenizer(gguf: file).tokenizer()
         let chat = try ChatMLTemplate(gguf: file)
-        let task = InstructionTask(
-            name: "spam", template: "Is this SMS message spam or ham (not spam)? Answer with one word.\n{text}",
-            labels: ["ham", "spam"])
-        let format = try InstructionFormat(task: task, chat: chat, maxLength: 256) {
-            try tokenizer.encode($0, addSpecialTokens: false).ids32
-        }
         guard let text = try? String(contentsOfFile: data, encoding: .utf8) else { fail("cannot read \(data)") }
-        var (correct, seen, predicted) = (0, 0, [0, 0])
-        let t0 = now()
+        var rows: [(text: String, spam: Bool)] = []
         for (n, line) in text.split(separator: "\n").prefix(limit).enumerated() {
             guard let row = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                let body = row["text"] as? String, let label = row["label"] as? String,
-                let gold = task.labels.firstIndex(of: label)
+                let body = row["text"] as? String, let label = row["label"] as? String, label == "ham" || label == "spam"
             else { fail("\(data):\(n + 1): expected {\"text\", \"label\": ham|spam}") }
-            let prompt = format.prompt(text: try tokenizer.encode(body, addSpecialTokens: false).ids32)
-            let (guess, _) = try LabelScorer.predict(model: model, prompt: prompt, answers: format.answers)
-            predicted[guess] += 1
-            if guess == gold { correct += 1 }
-            seen += 1
+            rows.append((body, label == "spam"))
         }
-        emit([
-            "measure": "zero_shot", "task": "spam", "rows": seen, "accuracy": Double(correct) / Double(max(1, seen)),
-            "predicted_ham": predicted[0], "predicted_spam": predicted[1], "seconds": now() - t0,
-            "template": task.template, "labels": task.labels,
-        ])
+        // Two phrasings of the task: the dataset's own label words, and a yes/no question. Class 1 is spam.
+        let tasks = [
+            InstructionTask(
+                name: "spam", template: "Is this SMS message spam or ham (not spam)? Answer with one word.\n{text}",
+                labels: ["ham", "spam"]),
+            InstructionTask(
+                name: "spam-yes-no", template: "Is the following SMS message spam? Answer yes or no.\n{text}",
+                labels: ["no", "yes"]),
+        ]
+        for task in tasks {
+            let format = try InstructionFormat(task: task, chat: chat, maxLength: 256) {
+                try tokenizer.encode($0, addSpecialTokens: false).ids32
+            }
+            var (correct, predicted, truePositives) = (0, [0, 0], 0)
+            let t0 = now()
+            for row in rows {
+                let prompt = format.prompt(text: try tokenizer.encode(row.text, addSpecialTokens: false).ids32)
+                let (guess, _) = try LabelScorer.predict(model: model, prompt: prompt, answers: format.answers)
+                predicted[guess] += 1
+                if (guess == 1) == row.spam { correct += 1 }
+                if guess == 1 && row.spam { truePositives += 1 }
+            }
+            let spam = rows.filter(\.spam).count
+            emit([
+                "measure": "zero_shot", "task": task.name, "rows": rows.count, "spam_rows": spam,
+                "accuracy": Double(correct) / Double(max(1, rows.count)),
+                "majority_baseline": Double(rows.count - spam) / Double(max(1, rows.count)),
+                "spam_recall": Double(truePositives) / Double(max(1, spam)),
+                "predicted": [task.labels[0]: predicted[0], task.labels[1]: predicted[1]], "seconds": now() - t0,
+                "template": task.template, "threads": Parallel.threads,
+            ])
+        }
     } catch { fail("\(error)") }
 }
 
