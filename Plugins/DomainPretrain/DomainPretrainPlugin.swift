@@ -105,6 +105,8 @@ struct DomainPretrainPlugin: StagePlugin {
             throw StageStopped()
         }
         let out = request.outputDir
+        // The "after" numbers and the parameter counts first: merging folds the LoRA away.
+        let summary = try run.finish(outputDir: out, wallSeconds: Date().timeIntervalSince(began), threads: threads)
         if let lora = options.lora {
             // The adapter as PEFT loads it (LlamaForCausalLM keys: base_model.model.model.layers.N…), then merged.
             try PEFTLoRAFiles.writeConfiguration(
@@ -116,7 +118,6 @@ struct DomainPretrainPlugin: StagePlugin {
         }
         try model.export(to: out, baseConfig: base + "/config.json")
         try FileManager.default.copyItem(atPath: corpus.tokenizerPath, toPath: out + "/tokenizer.json")
-        let summary = try run.finish(outputDir: out, wallSeconds: Date().timeIntervalSince(began), threads: threads)
         context.result(summary)
     }
 }
