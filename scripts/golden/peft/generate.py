@@ -20,6 +20,20 @@ from peft import LoraConfig, get_peft_model
 from safetensors.torch import save_file
 from transformers import BertConfig, BertModel, LlamaConfig, LlamaForCausalLM
 
+def peft_with_random_b(base, lora, out):
+    """`get_peft_model` with lora_B set to random values (so the update is not zero), saved by PEFT into
+    out/adapter (without PEFT's model card template)."""
+    model = get_peft_model(base, lora)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.copy_(torch.randn_like(p) * 0.3)
+    model.eval()
+    model.save_pretrained(os.path.join(out, "adapter"))
+    os.remove(os.path.join(out, "adapter", "README.md"))
+    return model
+
+
 LLAMA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
@@ -41,14 +55,7 @@ def write_llama(out):
         logits_base = base(input_ids=ids).logits.clone()
     lora = LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules=LLAMA_TARGETS, bias="none",
                       task_type="CAUSAL_LM")
-    model = get_peft_model(base, lora)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "lora_B" in name:
-                p.copy_(torch.randn_like(p) * 0.3)
-    model.eval()
-    model.save_pretrained(os.path.join(out, "adapter"))
-    os.remove(os.path.join(out, "adapter", "README.md"))  # PEFT's model card template
+    model = peft_with_random_b(base, lora, out)
     with torch.no_grad():
         logits_lora = model(input_ids=ids).logits.clone()
         merged = model.merge_and_unload()
@@ -82,14 +89,7 @@ def main():
         hidden_base = base(input_ids=ids, attention_mask=mask).last_hidden_state.clone()
     lora = LoraConfig(r=4, lora_alpha=8, lora_dropout=0.1, target_modules=["query", "value", "output.dense"],
                       use_rslora=True, bias="none")
-    model = get_peft_model(base, lora)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "lora_B" in name:
-                p.copy_(torch.randn_like(p) * 0.3)
-    model.eval()
-    model.save_pretrained(os.path.join(args.out, "adapter"))
-    os.remove(os.path.join(args.out, "adapter", "README.md"))  # PEFT's model card template
+    model = peft_with_random_b(base, lora, args.out)
     with torch.no_grad():
         hidden_lora = model(input_ids=ids, attention_mask=mask).last_hidden_state.clone()
         merged = model.merge_and_unload()
