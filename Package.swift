@@ -37,6 +37,9 @@ let package = Package(
         .target(name: "Training", dependencies: ["Tensor", "NN", "Models", "Datasets"]),
         .executableTarget(name: "tensor-bench", dependencies: ["Tensor", "NN", "Models"], path: "Benchmarks/TensorBench"),
         .executableTarget(name: "gguf-inspect", dependencies: ["Models"], path: "Tools/GGUFInspect"),
+        .executableTarget(
+            name: "llama-bench", dependencies: ["Models", "NN", "Tensor", "Tokenizers", "Training"],
+            path: "Benchmarks/LlamaBench"),
 
         // MARK: Data
         .target(name: "Datasets"),
@@ -96,7 +99,7 @@ let package = Package(
         // MARK: Stage plugins (finetuned-stage-<name>)
         .executableTarget(name: "WordCountPlugin", dependencies: ["StageKit"], path: "Plugins/Examples/WordCount"),
         .executableTarget(name: "TestKitPlugin", dependencies: ["StageKit"], path: "Plugins/Examples/TestKit"),
-        .executableTarget(name: "TokenizePlugin", dependencies: ["StageKit", "Tokenizers", "Datasets"], path: "Plugins/Tokenize"),
+        .executableTarget(name: "TokenizePlugin", dependencies: ["StageKit", "Tokenizers", "Datasets", "Models"], path: "Plugins/Tokenize"),
         .executableTarget(
             name: "DomainPretrainPlugin",
             dependencies: [

@@ -1,3 +1,4 @@
+import NN
 import StageKit
 import Training
 
@@ -33,6 +34,8 @@ struct DomainPretrainOptions: Sendable {
     var checkpointEvery = 50
     var keepCheckpoints = 2
     var patience = 0
+    /// LoRA on the decoder's projections instead of full fine-tuning (`lora:`); nil: the `train:` choice.
+    var lora: LoRAConfiguration?
 
     static let schema = ParamSchema([
         ParamSpec(
@@ -75,6 +78,19 @@ struct DomainPretrainOptions: Sendable {
         ParamSpec(
             "patience", .integer(minimum: 0, maximum: 10_000), default: 0,
             summary: "stop when held-out perplexity has not improved for N evaluations (0: never)"),
+        ParamSpec(
+            "lora",
+            .object([
+                ParamSpec("rank", .integer(minimum: 1, maximum: 4096), default: 8, summary: "LoRA rank r"),
+                ParamSpec("alpha", .number(minimum: 0), default: 16, summary: "scale alpha (update · alpha / r)"),
+                ParamSpec("dropout", .number(minimum: 0, maximum: 0.9), default: 0, summary: "dropout on the LoRA input"),
+                ParamSpec(
+                    "target_modules", .array(.string), required: true,
+                    summary: "projections wrapped, as PEFT names them (Llama: q_proj, k_proj, v_proj, o_proj, "
+                        + "gate_proj, up_proj, down_proj)"),
+            ]),
+            summary: "train LoRA adapters on these projections (everything else frozen) instead of the weights; "
+                + "merged into the exported model, and also written as a PEFT adapter (adapter/)"),
     ])
 
     init(_ p: JSONValue) throws {
@@ -102,5 +118,16 @@ struct DomainPretrainOptions: Sendable {
         checkpointEvery = p["checkpoint_every"]?.intValue ?? checkpointEvery
         keepCheckpoints = p["keep_checkpoints"]?.intValue ?? keepCheckpoints
         patience = p["patience"]?.intValue ?? patience
+        if let l = p["lora"]?.objectValue {
+            let targets = l["target_modules"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let config = LoRAConfiguration(
+                rank: l["rank"]?.intValue ?? 8, alpha: Float(l["alpha"]?.doubleValue ?? 16),
+                dropout: Float(l["dropout"]?.doubleValue ?? 0), targetModules: targets)
+            do { try config.validate() } catch { throw StageFailure("lora: \(error)") }
+            if trainable != .all {
+                throw StageFailure("lora: with LoRA only the adapters train; remove 'train: \(trainable.rawValue)'")
+            }
+            lora = config
+        }
     }
 }

@@ -25,12 +25,14 @@ final class PretrainRun {
     let loop: TrainingLoop
     /// Steps that train only the created head (0 when the checkpoint had a head or for a decoder).
     let headWarmup: Int
+    /// The pass in progress, for LoRA's dropout (nil without LoRA).
+    let loraContext: ContextSource?
     var resumedFrom: Int?
 
     init(
         options: DomainPretrainOptions, model: LanguageModel, corpus: CorpusArtifact, trainSplit: TokenShardReader,
         general: CorpusArtifact?,
-        data: LMBatchBuilder, seed: UInt64, scratch: String, context: StageContext
+        data: LMBatchBuilder, seed: UInt64, scratch: String, context: StageContext, loraContext: ContextSource? = nil
     ) {
         self.options = options
         self.model = model
@@ -41,12 +43,14 @@ final class PretrainRun {
         self.seed = seed
         self.scratch = scratch
         self.context = context
+        self.loraContext = loraContext
         events = StageTrainingEvents(context)
         if case .masked(_, true) = model { headWarmup = options.headWarmupSteps } else { headWarmup = 0 }
 
         var trainable: [String] = []
         var frozen: [String] = []
         switch options.trainable {
+        case .all where options.lora != nil: trainable = ["*.lora_*"]
         case .all: break
         case .lastLayers:
             let n = min(options.lastLayers, model.layerCount)
@@ -115,6 +119,8 @@ final class PretrainRun {
                 var lossSum: Double = 0
                 for (pass, (b, w)) in zip(batches, weights).enumerated() {
                     let ctx = ForwardContext(training: true, seed: self.seed, step: UInt64(s), pass: UInt64(pass))
+                    self.loraContext?.current = ctx
+                    defer { self.loraContext?.current = .inference }
                     let (loss, _) = self.model.loss(b, context: ctx)
                     lossSum += Double(loss.item) * Double(w)
                     GradientAccumulation.backward(loss, weight: w)
@@ -185,7 +191,7 @@ final class PretrainRun {
             return rates.isEmpty ? nil : rates[rates.count / 2]
         }
         func num(_ x: Double?) -> JSONValue { x.map { $0.isFinite ? .double(($0 * 1e4).rounded() / 1e4) : .null } ?? .null }
-        let objective = { if case .masked = model { return "mlm" } else { return "clm" } }()
+        let objective = model.isCausal ? "clm" : "mlm"
         var createdHead = false
         if case .masked(_, let created) = model { createdHead = created }
         let metrics: JSONValue = [
@@ -213,6 +219,12 @@ final class PretrainRun {
             "trainable_parameters": .int(model.module.trainableParameterCount),
             "batch_size": .int(options.batchSize), "accumulate": .int(options.accumulate),
             "lr": .double(Double(options.learningRate)), "threads": .int(threads),
+            "lora": options.lora.map { l in
+                [
+                    "rank": .int(l.rank), "alpha": .double(Double(l.alpha)),
+                    "target_modules": .array(l.targetModules.map { .string($0) }),
+                ]
+            } ?? .null,
             "resumed_from_step": resumedFrom.map { .int($0) } ?? .null,
         ]
         let json = JSONEncoder()

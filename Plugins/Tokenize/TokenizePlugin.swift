@@ -58,7 +58,7 @@ struct TokenizePlugin: StagePlugin {
         ]),
         consumes: "data inputs (jsonl, csv, tsv, text); the model's tokenizer.json unless it trains one",
         produces: "tokens/<input>/<split>.bin (token shards), index.json, tokenizer.json",
-        modelFiles: ["tokenizer.json", "tokenizer_config.json"])
+        modelFiles: ["tokenizer.json", "tokenizer_config.json", "*.gguf"])
 
     func run(_ request: RunRequest, context: StageContext) async throws {
         let began = Date()

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import StageKit
 import Tokenizers
 
@@ -44,8 +45,17 @@ struct TokenizerSource {
                     "tokenizer.source is 'model' but the pipeline has no model (hint: add 'model: { base: <folder> }' "
                         + "to the pipeline file, or set 'tokenizer: { source: train-bpe }')")
             }
-            let path = modelBase + "/tokenizer.json"
-            guard let data = FileManager.default.contents(atPath: path) else {
+            // A folder with one GGUF file and no config.json: the tokenizer its metadata defines, as tokenizer.json.
+            let gguf: String?
+            do { gguf = try GGUFFolder.modelFile(in: modelBase) } catch { throw StageFailure("\(error)") }
+            let path = gguf ?? modelBase + "/tokenizer.json"
+            var ggufJSON: Data?
+            if let gguf {
+                do { ggufJSON = try GGUFFolder.tokenizerJSON(ofFile: gguf) } catch {
+                    throw StageFailure("\(gguf): cannot build its tokenizer: \(error)")
+                }
+            }
+            guard let data = ggufJSON ?? FileManager.default.contents(atPath: path) else {
                 throw StageFailure(
                     "\(path): cannot read the model's tokenizer (hint: the model folder needs a Hugging Face "
                         + "tokenizer.json; or set 'tokenizer: { source: train-bpe }')")

@@ -16,6 +16,16 @@ public final class LlamaKVCache {
     }
 
     func advance(by n: Int) { count += n }
+
+    /// An independent cache holding the same positions: continuing the copy leaves this one as it is (to score
+    /// several continuations of one prompt).
+    public func copy() -> LlamaKVCache {
+        let c = LlamaKVCache(layers: keys.count)
+        c.keys = keys
+        c.values = values
+        c.count = count
+        return c
+    }
 }
 
 extension LlamaModel {
@@ -29,8 +39,10 @@ extension LlamaModel {
     }
 
     /// Runs `ids` (one sequence, continuing what `cache` holds) and returns their logits `[T, V]`; inference only.
-    public func forward(_ ids: [Int32], cache: LlamaKVCache) -> Tensor {
-        GradMode.withoutGrad {
+    /// Throws (before computing anything) on ids outside the vocabulary or past the context.
+    public func forward(_ ids: [Int32], cache: LlamaKVCache) throws -> Tensor {
+        try checkInput(ids, batch: 1, time: ids.count, cached: cache.count)
+        return GradMode.withoutGrad {
             let (nt, c) = (ids.count, config.hiddenSize)
             let offset = cache.count
             var x = tokenEmbeddings(ids).reshaped([1, nt, c])
@@ -45,14 +57,22 @@ extension LlamaModel {
     }
 
     /// Continues `prompt` by up to `maxNewTokens` tokens, stopping after any of `stop` (default: the EOS id) is
-    /// produced; returns the new tokens (the stop token included, as transformers does).
+    /// produced; returns the new tokens (the stop token included, as transformers does). Throws when the prompt
+    /// has ids outside the vocabulary or the prompt plus `maxNewTokens` does not fit in the context.
     public func generate(
         _ prompt: [Int32], maxNewTokens: Int, sampling: Sampling = .greedy, stop: Set<Int32>? = nil
-    ) -> [Int32] {
+    ) throws -> [Int32] {
         guard !prompt.isEmpty, maxNewTokens > 0 else { return [] }
+        try checkInput(prompt, batch: 1, time: prompt.count)
+        guard prompt.count + maxNewTokens - 1 <= config.maxPositionEmbeddings else {
+            throw ModelError(
+                .invalidInput,
+                "a prompt of \(prompt.count) tokens and \(maxNewTokens) new ones exceed the model's context of "
+                    + "\(config.maxPositionEmbeddings) (max_position_embeddings): lower max_new_tokens")
+        }
         let stops = stop ?? Set(config.eosTokenId.map { [Int32($0)] } ?? [])
         let cache = LlamaKVCache(layers: layers.count)
-        var logits = forward(prompt, cache: cache)
+        var logits = try forward(prompt, cache: cache)
         var out: [Int32] = []
         for step in 0..<maxNewTokens {
             let v = config.vocabSize
@@ -60,7 +80,7 @@ extension LlamaModel {
             let next = Int32(Self.choose(last, sampling, step: step))
             out.append(next)
             if stops.contains(next) || step == maxNewTokens - 1 { break }
-            logits = forward([next], cache: cache)
+            logits = try forward([next], cache: cache)
         }
         return out
     }

@@ -13,9 +13,16 @@ public final class LlamaModel: Module {
     /// nil when tied: logits use `tokenEmbeddings.weight`.
     public let lmHead: Linear?
 
-    public init(config: LlamaConfig, seed: UInt64 = 0) {
+    /// A model with random weights (N(0, 0.02), norms 1) from `seed`.
+    public convenience init(config: LlamaConfig, seed: UInt64 = 0) {
+        self.init(config: config, initializer: Initializer(seed: seed))
+    }
+
+    /// A model whose weights `initializer` draws; the loaders pass ``Initializer/unfilled`` (zeros) since the
+    /// file's weights overwrite them at once.
+    public init(config: LlamaConfig, initializer: Initializer) {
         self.config = config
-        var ini = Initializer(seed: seed)
+        var ini = initializer
         tokenEmbeddings = Embedding(count: config.vocabSize, dimensions: config.hiddenSize, initializer: &ini)
         layers = (0..<config.numHiddenLayers).map { _ in LlamaBlock(config: config, initializer: &ini) }
         norm = RMSNorm(dimensions: config.hiddenSize, eps: config.rmsNormEps)
@@ -30,7 +37,7 @@ public final class LlamaModel: Module {
     public convenience init(gguf file: GGUFFile) throws {
         let config = try LlamaConfig(gguf: file)
         let weights = try file.llamaWeights(config: config)
-        self.init(config: config)
+        self.init(config: config, initializer: .unfilled)
         try load(weights)
     }
 
@@ -53,7 +60,7 @@ public final class LlamaModel: Module {
                     .shapeMismatch, "'\(name)' has shape \(entry.shape), config.json implies \(shape)", path: file.path)
             }
         }
-        self.init(config: config)
+        self.init(config: config, initializer: .unfilled)
         try load(from: file)
     }
 
@@ -92,14 +99,54 @@ public final class LlamaModel: Module {
         return out
     }
 
-    /// ids `[B, T]` → logits `[B, T, V]` (positions 0..<T).
+    /// Throws a located ``ModelError`` (`invalidInput`) unless `ids` is `[B, T]` of ids in the vocabulary and
+    /// `cached + T` positions fit in the context (`max_position_embeddings`): what ``callAsFunction(_:batch:time:)``
+    /// and the embedding would otherwise trap on. Rows and positions in the message count from 0.
+    public func checkInput(_ ids: [Int32], batch nb: Int, time nt: Int, cached: Int = 0) throws {
+        guard nb > 0, nt > 0, ids.count == nb * nt else {
+            throw ModelError(.invalidInput, "\(ids.count) token ids do not form a [\(nb), \(nt)] batch")
+        }
+        guard cached + nt <= config.maxPositionEmbeddings else {
+            throw ModelError(
+                .invalidInput,
+                "\(cached > 0 ? "\(cached) cached + " : "")\(nt) positions exceed the model's context of "
+                    + "\(config.maxPositionEmbeddings) (max_position_embeddings): shorten the input")
+        }
+        if let k = ids.firstIndex(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
+            throw ModelError(
+                .invalidInput,
+                "row \(k / nt), position \(k % nt): token id \(ids[k]) is outside the vocabulary 0..<\(config.vocabSize)"
+                    + " (tokenize with the model's own tokenizer)")
+        }
+    }
+
+    /// ``callAsFunction(_:batch:time:)`` after ``checkInput(_:batch:time:cached:)``: the entry point for ids that
+    /// come from outside (a client, a file).
+    public func logits(_ ids: [Int32], batch nb: Int, time nt: Int) throws -> Tensor {
+        try checkInput(ids, batch: nb, time: nt)
+        return self(ids, batch: nb, time: nt)
+    }
+
+    /// ids `[B, T]` → logits `[B, T, V]` (positions 0..<T). The ids must be valid (``checkInput(_:batch:time:cached:)``).
     public func callAsFunction(_ ids: [Int32], batch nb: Int, time nt: Int) -> Tensor {
+        head(hidden(ids, batch: nb, time: nt))
+    }
+
+    /// ids `[B, T]` → the final RMSNorm's output `[B, T, C]` (HF `LlamaModel`'s `last_hidden_state`).
+    ///
+    /// There is no padding mask: attention is causal, so a right-padded row's real positions never see its
+    /// padding and their states are those of the unpadded row (read them with ``Pooling/lastToken``).
+    public func hidden(_ ids: [Int32], batch nb: Int, time nt: Int) -> Tensor {
         precondition(ids.count == nb * nt, "ids must be [B, T]")
         var x = tokenEmbeddings(ids).reshaped([nb, nt, config.hiddenSize])
         for layer in layers { x = layer(x) }
-        x = norm(x)
-        if let lmHead { return lmHead(x) }
-        return linear(x, weight: tokenEmbeddings.weight)
+        return norm(x)
+    }
+
+    /// hidden `[..., C]` → logits `[..., V]` (the LM head, or the tied embeddings).
+    public func head(_ hidden: Tensor) -> Tensor {
+        if let lmHead { return lmHead(hidden) }
+        return linear(hidden, weight: tokenEmbeddings.weight)
     }
 }
 

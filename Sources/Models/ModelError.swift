@@ -7,6 +7,8 @@ public struct ModelError: Error, CustomStringConvertible, Equatable {
         case missingTensor
         case shapeMismatch
         case invalidConfig
+        /// Token ids or sequence lengths a model cannot take.
+        case invalidInput
     }
 
     public var code: Code

@@ -31,7 +31,7 @@ public struct LMBatchBuilder: Sendable {
         let special = corpus.specialTokens
         let pad = Int32(special["[PAD]"] ?? special["<pad>"] ?? 0)
         switch model {
-        case .causal:
+        case .causal, .llama:
             return LMBatchBuilder(objective: .causal, padID: pad, seed: seed, rowStride: 4 * model.maxPositions)
         case .masked:
             guard let mask = special["[MASK]"] ?? special["<mask>"] else {

@@ -4,16 +4,25 @@ import NN
 import Tensor
 
 /// A language model as the LM stages train and evaluate it: an encoder with its masked-LM head, or a decoder
-/// (causal LM).
+/// (causal LM: GPT-2 or Llama).
 public enum LanguageModel {
     /// BERT with an MLM head; `createdHead` when the checkpoint had none (all-MiniLM-L6-v2) and the stage made it.
     case masked(BertForMaskedLM, createdHead: Bool)
     case causal(GPTModel)
+    /// A Llama decoder (`LlamaForCausalLM`), from an HF folder or a GGUF file.
+    case llama(LlamaModel)
+
+    /// Whether the objective is causal LM (a decoder).
+    public var isCausal: Bool {
+        if case .masked = self { return false }
+        return true
+    }
 
     public var module: any Module {
         switch self {
         case .masked(let m, _): m
         case .causal(let m): m
+        case .llama(let m): m
         }
     }
 
@@ -21,6 +30,7 @@ public enum LanguageModel {
         switch self {
         case .masked(let m, _): m.bert.config.vocabSize
         case .causal(let m): m.config.vocabSize
+        case .llama(let m): m.config.vocabSize
         }
     }
 
@@ -28,6 +38,7 @@ public enum LanguageModel {
         switch self {
         case .masked(let m, _): m.bert.config.maxPositionEmbeddings
         case .causal(let m): m.config.nPositions
+        case .llama(let m): m.config.maxPositionEmbeddings
         }
     }
 
@@ -35,6 +46,7 @@ public enum LanguageModel {
         switch self {
         case .masked(let m, _): m.bert.layers.count
         case .causal(let m): m.blocks.count
+        case .llama(let m): m.layers.count
         }
     }
 
@@ -42,7 +54,7 @@ public enum LanguageModel {
     public var headPatterns: [String] {
         switch self {
         case .masked: ["cls.*"]
-        case .causal: []
+        case .causal, .llama: []
         }
     }
 
@@ -50,6 +62,7 @@ public enum LanguageModel {
         switch self {
         case .masked: "bert.encoder.layer.\(i).*"
         case .causal: "transformer.h.\(i).*"
+        case .llama: "model.layers.\(i).*"
         }
     }
 
@@ -57,6 +70,7 @@ public enum LanguageModel {
         switch self {
         case .masked: ["bert.embeddings.*"]
         case .causal: ["transformer.wte.*", "transformer.wpe.*"]
+        case .llama: ["model.embed_tokens.*"]
         }
     }
 
@@ -65,13 +79,22 @@ public enum LanguageModel {
         switch self {
         case .masked: []
         case .causal: ["transformer.ln_f.*"]
+        case .llama: ["model.norm.*", "lm_head.*"]
         }
     }
 
-    /// Loads `config.json` + `model.safetensors` from an HF folder: `model_type` bert or gpt2.
+    /// Loads `config.json` + `model.safetensors` from an HF folder (`model_type` bert, gpt2 or llama), or the
+    /// Llama in a folder's one `*.gguf` file when it has no `config.json` (see ``GGUFFolder``).
     public static func load(directory: String) throws -> LanguageModel {
         let url = URL(fileURLWithPath: directory)
         let configPath = directory + "/config.json"
+        do {
+            if let gguf = try GGUFFolder.modelFile(in: directory) {
+                return .llama(try LlamaModel(gguf: try GGUFFile(path: gguf)))
+            }
+        } catch {
+            throw TrainingError(.invalidInput, file: directory, message: "\(error)")
+        }
         guard let data = FileManager.default.contents(atPath: configPath) else {
             throw TrainingError(
                 .invalidInput, file: configPath, message: "not found", hint: "the model must be an HF model folder")
@@ -93,10 +116,12 @@ public enum LanguageModel {
                 return .masked(model, createdHead: !hasHead)
             case "gpt2":
                 return .causal(try GPTModel(directory: url))
+            case "llama":
+                return .llama(try LlamaModel(directory: url))
             default:
                 throw TrainingError(
                     .invalidInput, file: configPath,
-                    message: "model_type '\(type)' is not supported (bert: masked LM, gpt2: causal LM)")
+                    message: "model_type '\(type)' is not supported (bert: masked LM, gpt2 or llama: causal LM)")
             }
         } catch let error as TrainingError {
             throw error
@@ -146,18 +171,29 @@ public enum LanguageModel {
             let rows = hidden.reshaped([b.batch * b.time, m.config.nEmbd]).gatheringRows(at)  // [M, C]
             let logits = linear(rows, weight: m.tokenEmbeddings.weight)  // [M, V]
             return (logits, at, targets)
+        case .llama(let m):
+            // No key mask: rows are right-padded and attention is causal, so no real position sees padding.
+            let hidden = m.hidden(b.ids, batch: b.batch, time: b.time)  // [B, T, C]
+            let rows = hidden.reshaped([b.batch * b.time, m.config.hiddenSize]).gatheringRows(at)  // [M, C]
+            return (m.head(rows), at, targets)  // [M, V]
         }
     }
 
     /// Writes the model in HF layout: `config.json` (the base's, with the LM architecture) and
-    /// `model.safetensors` under HF's names (`bert.…` + `cls.predictions.…`, or `transformer.…`).
+    /// `model.safetensors` under HF's names (`bert.…` + `cls.predictions.…`, or `transformer.…`). A Llama writes
+    /// its own `config.json` (`LlamaForCausalLM`; a GGUF base has none to copy), `baseConfig` unused.
     public func export(to directory: String, baseConfig: String) throws {
+        if case .llama(let m) = self {
+            try m.save(to: URL(fileURLWithPath: directory))
+            return
+        }
         var config =
             (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: baseConfig))))
             as? [String: Any] ?? [:]
         switch self {
         case .masked: config["architectures"] = ["BertForMaskedLM"]
         case .causal: config["architectures"] = ["GPT2LMHeadModel"]
+        case .llama: break
         }
         let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
         try json.write(to: URL(fileURLWithPath: directory + "/config.json"))

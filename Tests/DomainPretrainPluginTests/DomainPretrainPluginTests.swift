@@ -89,6 +89,48 @@ import Testing
         #expect(wrong.status == 1)
     }
 
+    /// A Llama trains causal LM with LoRA: only the adapters train, the export is the merged LlamaForCausalLM plus
+    /// the PEFT adapter, and the weights LoRA does not wrap leave bitwise unchanged.
+    @Test func aLlamaTrainsCausalLMWithLoRA() async throws {
+        let ws = try DomainPretrainWorkspace(llama: true)
+        let lora: StageKit.JSONValue = ["rank": 2, "alpha": 4, "target_modules": ["q_proj", "v_proj", "down_proj"]]
+        let outcome = try await ws.run(
+            try ws.request(
+                "llama", params: ["corpus": "corpus", "steps": 4, "batch_size": 4, "eval_rows": 8, "lr": 1e-2, "lora": lora]))
+        #expect(outcome.status == 0, "\(outcome.events.suffix(3))")
+        let out = ws.root + "/llama/output"
+        let metrics = try JSONDecoder().decode(
+            StageKit.JSONValue.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json")))
+        #expect(metrics["objective"]?.stringValue == "clm" && metrics["total_steps"]?.intValue == 4)
+        // Per layer: q (2·8 + 8·2), v (2·8 + 4·2), down (2·12 + 8·2).
+        #expect(metrics["trainable_parameters"]?.intValue == 2 * (32 + 24 + 40))
+        #expect(metrics["lora"]?["rank"]?.intValue == 2)
+        let before = try #require(metrics["perplexity"]?["before"]?.doubleValue)
+        #expect(before > 10_000 && before < 60_000)
+        let config = try String(contentsOfFile: out + "/config.json", encoding: .utf8)
+        #expect(config.contains("LlamaForCausalLM"))
+        let base = try SafeTensorsFile(path: ws.model + "/model.safetensors")
+        let merged = try SafeTensorsFile(path: out + "/model.safetensors")
+        #expect(Set(merged.names) == Set(base.names))  // merged: no lora_ tensors left
+        #expect(try merged.tensor("model.embed_tokens.weight").scalars == base.tensor("model.embed_tokens.weight").scalars)
+        #expect(
+            try merged.tensor("model.layers.1.self_attn.k_proj.weight").scalars
+                == base.tensor("model.layers.1.self_attn.k_proj.weight").scalars)
+        #expect(
+            try merged.tensor("model.layers.0.self_attn.q_proj.weight").scalars
+                != base.tensor("model.layers.0.self_attn.q_proj.weight").scalars)
+        let adapter = try SafeTensorsFile(path: out + "/adapter/adapter_model.safetensors")
+        #expect(adapter.names.count == 12)
+        #expect(adapter.entries["base_model.model.model.layers.1.mlp.down_proj.lora_B.weight"]?.shape == [8, 2])
+        let adapterConfig = try String(contentsOfFile: out + "/adapter/adapter_config.json", encoding: .utf8)
+        #expect(adapterConfig.contains("\"CAUSAL_LM\""))
+        #expect(FileManager.default.fileExists(atPath: out + "/tokenizer.json"))
+        // A target the model does not have is refused before training.
+        let typo = try await ws.run(
+            try ws.request("typo", params: ["corpus": "corpus", "lora": ["target_modules": ["query"]]]))
+        #expect(typo.status == 1)
+    }
+
     @Test func aForeignTokenizerIsRejected() async throws {
         let ws = try DomainPretrainWorkspace(tokenizerDigest: String(repeating: "ab", count: 32))
         let outcome = try await ws.run(try ws.request("r", params: params))

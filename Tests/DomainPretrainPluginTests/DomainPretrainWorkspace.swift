@@ -21,8 +21,8 @@ final class DomainPretrainWorkspace: TemporaryFolder, @unchecked Sendable {
     var model: String { root + "/model" }
     var artifact: String { root + "/artifact" }
 
-    /// A tiny BERT, or with `gpt` a tiny GPT-2 (causal LM) over the same vocabulary.
-    init(tokenizerDigest: String? = nil, badValidationID: UInt32? = nil, gpt: Bool = false) throws {
+    /// A tiny BERT, or with `gpt` a tiny GPT-2, with `llama` a tiny Llama (causal LM), over the same vocabulary.
+    init(tokenizerDigest: String? = nil, badValidationID: UInt32? = nil, gpt: Bool = false, llama: Bool = false) throws {
         try super.init(prefix: "dapt-test")
         let fm = FileManager.default
         for dir in [model, artifact + "/tokens/corpus"] { try fm.createDirectory(atPath: dir, withIntermediateDirectories: true) }
@@ -34,7 +34,12 @@ final class DomainPretrainWorkspace: TemporaryFolder, @unchecked Sendable {
              "max_position_embeddings": 32, "type_vocab_size": 2, "hidden_act": "gelu", "layer_norm_eps": 1e-12,
              "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1}
             """
-        if gpt {
+        if llama {
+            var c = LlamaConfig()
+            (c.vocabSize, c.hiddenSize, c.intermediateSize, c.numHiddenLayers) = (30522, 8, 12, 2)
+            (c.numAttentionHeads, c.numKeyValueHeads, c.maxPositionEmbeddings, c.ropeTheta) = (2, 1, 32, 100)
+            try LlamaModel(config: c, seed: 4).save(to: URL(fileURLWithPath: model))
+        } else if gpt {
             try write(
                 "model/config.json",
                 """

@@ -1,7 +1,9 @@
 import Foundation
 import PipelineCore
 import StageKit
+import TestSupport
 import Testing
+import Tokenizers
 
 /// The folder `scripts/fetch-assets` filled: `$FINETUNED_ASSETS`, else `<repo>/assets`.
 let assetsFolder = ProcessInfo.processInfo.environment["FINETUNED_ASSETS"] ?? repositoryRoot + "/assets"
@@ -61,6 +63,42 @@ struct TokenizeAssetsTests {
                 + "tokens, \(summary?["rows_per_second"]?.doubleValue ?? 0) rows/s, "
                 + "\(summary?["tokens_per_second"]?.doubleValue ?? 0) tokens/s (debug build, 2 threads)")
         #expect(try await ws.run(threads: 2).record.executed.isEmpty)
+    }
+
+    /// A model folder holding a GGUF file and no config.json (SmolLM2) tokenizes with the tokenizer its metadata
+    /// defines: written into the artifact as tokenizer.json, and the shards hold that tokenizer's ids.
+    @Test func aGGUFModelFolderTokenizesWithItsMetadatasTokenizer() async throws {
+        let folder = assetsFolder + "/SmolLM2-135M-Instruct"
+        try #require(FileManager.default.fileExists(atPath: folder), "\(folder) missing (scripts/fetch-assets)")
+        let ws = try TokenizeWorkspace()
+        try ws.write(
+            "p.yaml",
+            """
+            version: 1
+            seed: 13
+            model: { base: \(folder) }
+            data:
+              spam: { path: \(Fixture.spam), text: text, label: label }
+            stages:
+              tokenize: { plugin: tokenize, inputs: [spam], with: { max_length: 64, splits: { train: 0.8, validation: 0.2, test: 0 } } }
+            """)
+        let outcome = try await ws.run()
+        #expect(outcome.record.status == .succeeded, "\(outcome.stage.error ?? "")")
+        let index = try outcome.index()
+        #expect(index["tokenizer", "source"] == "model")
+        #expect(index["tokenizer", "vocab_size"] == 49152)
+        #expect(index["tokenizer", "special_tokens", "<|im_start|>"] == 1)
+        let json = outcome.files + "/tokenizer.json"
+        #expect(index["tokenizer", "sha256"]?.stringValue == (try sha256sum(json)))
+        let tokenizer = try await offThePool { try Tokenizer(contentsOf: URL(fileURLWithPath: json)) }
+        let texts = try Fixture.records(Fixture.spam, label: "label").map(\.text)
+        let shards = try ["train", "validation"].map { try outcome.shard("spam", $0) }
+        #expect(shards.reduce(0) { $0 + $1.count } == texts.count)
+        let expected = Set(try await offThePool { try texts.map { try tokenizer.encode($0).ids.prefix(64).map { UInt32($0) } } })
+        for shard in shards {
+            for r in 0..<shard.count { #expect(expected.contains(shard.tokens(at: r)), "row \(r)") }
+        }
+        #expect(try await ws.run().record.executed.isEmpty)  // the GGUF's content is in the cache key
     }
 
     /// The example pipeline of the repository validates and names real files (it reads `<repo>/assets`).

@@ -1,8 +1,9 @@
 """Loads the LoRA and bottleneck-adapter files *we* export with PEFT and AdapterHub `adapters` and checks that
 they reproduce the fixtures' reference outputs (the outputs our tests match within 1e-4).
 
-  FINETUNED_EXPORT_DIR=/tmp/exports swift test --disable-xctest --filter "PEFTLoRAFilesTests|AdapterHubFilesTests"
+  FINETUNED_EXPORT_DIR=/tmp/exports swift test --disable-xctest --filter "PEFTLoRAFilesTests|AdapterHubFilesTests|PEFTOnLlamaTests"
   .venv-golden/bin/python scripts/golden/check-exports.py --exports /tmp/exports --kind peft
+  .venv-golden/bin/python scripts/golden/check-exports.py --exports /tmp/exports --kind peft-llama
   .venv-adapters/bin/python scripts/golden/check-exports.py --exports /tmp/exports --kind adapters
 
 (two virtualenvs: adapters 1.3.0 pins transformers 4.57). Prints the largest difference; exits 1 above 1e-4.
@@ -13,15 +14,17 @@ import sys
 
 import torch
 from safetensors.torch import load_file
-from transformers import BertModel
+from transformers import BertModel, LlamaForCausalLM
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--exports", required=True)
-    ap.add_argument("--kind", choices=["peft", "adapters"], required=True)
+    ap.add_argument("--kind", choices=["peft", "peft-llama", "adapters"], required=True)
     ap.add_argument("--fixtures", default=os.path.join(os.path.dirname(__file__), "../../Tests/ModelsTests/Fixtures"))
     a = ap.parse_args()
+    if a.kind == "peft-llama":
+        sys.exit(check_llama(a))
     name = "peft-lora" if a.kind == "peft" else "adapters-houlsby"
     fixture = os.path.join(a.fixtures, name)
     expected = load_file(os.path.join(fixture, "expected.safetensors"))
@@ -43,6 +46,22 @@ def main():
     diff = float((hidden - reference).abs().max())
     print(f"{a.kind}: our export loaded, max |difference| to the reference output {diff:.3g}")
     sys.exit(0 if diff <= 1e-4 else 1)
+
+
+def check_llama(a):
+    """Our LlamaForCausalLM LoRA export (task_type CAUSAL_LM) loaded by PEFT onto the fixture's base: its logits
+    against PEFT's own (logits_lora, which our model matches within 1e-4)."""
+    from peft import PeftModel
+    fixture = os.path.join(a.fixtures, "peft-lora-llama")
+    expected = load_file(os.path.join(fixture, "expected.safetensors"))
+    base = LlamaForCausalLM.from_pretrained(fixture).eval()
+    model = PeftModel.from_pretrained(base, os.path.join(a.exports, "peft-lora-llama")).eval()
+    with torch.no_grad():
+        logits = model(input_ids=expected["input_ids"]).logits
+    diff = float((logits - expected["logits_lora"]).abs().max())
+    print(f"peft-llama: our export loaded ({type(model.peft_config['default']).__name__}, task_type "
+          f"{model.peft_config['default'].task_type}), max |logit difference| to the reference {diff:.3g}")
+    return 0 if diff <= 1e-4 else 1
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates Tests/ModelsTests/Fixtures/peft-lora/ with PEFT (see generate.py): a tiny random BERT, a LoRA
-# saved by PEFT's save_pretrained, and PEFT's outputs with the adapter, merged, and without it.
+# Regenerates Tests/ModelsTests/Fixtures/peft-lora/ and peft-lora-llama/ with PEFT (see generate.py): a tiny random
+# BERT and a tiny random LlamaForCausalLM, a LoRA on each saved by PEFT's save_pretrained, and PEFT's outputs with
+# the adapter, merged, and without it.
 #
 # Installs pinned torch/transformers/peft/safetensors into a virtualenv (default .venv-golden/ at the repo root,
 # git-ignored; GOLDEN_VENV overrides). CI does not run this script.
