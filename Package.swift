@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "EvaluatePlugin",
             dependencies: [
-                "StageKit", "Training", "Models", "Tensor", "Datasets", "Metrics", "Report",
+                "StageKit", "Training", "Models", "Tensor", "Datasets", "Metrics", "Report", "NN",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Evaluate"),
