@@ -68,6 +68,8 @@ let package = Package(
             dependencies: [
                 // The control client lives in ControlProtocol: the CLI does not link libsystemd.
                 "PipelineCore", "StageKit", "ControlProtocol", "Report",
+                // predict runs multitask models.
+                "Training", "Models", "Tokenizers", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
