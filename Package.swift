@@ -135,7 +135,7 @@ let package = Package(
             // Runs the real plugin executables, through the engine too (the dependencies make `swift test` build them).
             dependencies: [
                 "PipelineCore", "StageKit", "TestSupport", "Models", "NN", "Tensor", "Datasets", "Report", "EvaluatePlugin",
-                "DomainPretrainPlugin", "TokenizePlugin", "finetunectl",
+                "DomainPretrainPlugin", "TokenizePlugin", "finetunectl", "Training", "Metrics", "Tokenizers",
             ]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),

@@ -5,8 +5,9 @@ import Foundation
 ///
 ///     exports/<pipeline>/stages/<stage>   → the stage's current artifact (its files folder)
 ///     exports/<pipeline>/report           → the artifact holding report.json (an evaluate stage's)
-///     exports/<pipeline>/model            → the model that report evaluated (its `model` stage), else the only
-///                                           stage whose artifact has config.json + model.safetensors
+///     exports/<pipeline>/model            → the model that report evaluated (its `model` stage, or model.base
+///                                           for `base`), else the only stage whose artifact has config.json +
+///                                           model.safetensors
 ///     exports/<pipeline>/exports.json     → {pipeline, updated, stages: {stage: {key, path}}, report?, model?}
 ///
 /// A reader follows a link and sees one whole artifact: artifacts are immutable and links are swapped by
@@ -35,7 +36,8 @@ public struct PipelineExports: Codable, Sendable {
     }
 
     /// Points the exports of `index`'s pipeline at its current artifacts.
-    static func update(state: String, index: PipelineIndex, store: ArtifactStore) throws {
+    /// `modelBase` is the pipeline's `model.base`: the model linked when the report evaluated `base`.
+    static func update(state: String, index: PipelineIndex, store: ArtifactStore, modelBase: String?) throws {
         let fm = FileManager.default
         let dir = directory(state: state, pipeline: index.pipeline)
         try fm.createDirectory(atPath: dir + "/stages", withIntermediateDirectories: true)
@@ -53,25 +55,27 @@ public struct PipelineExports: Codable, Sendable {
         let withReport = stages.keys.sorted().filter { has($0, "report.json") }
         var reportPath: String?
         var modelStage: String?
+        var modelTarget: String?
         if let stage = withReport.first, let entry = stages[stage] {
             try link(dir + "/report", to: entry.path)
             reportPath = dir + "/report"
             if let bytes = try? BoundedFile.read(entry.path + "/report.json", maxBytes: 64 << 20, followSymlinks: true),
                 let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any],
-                let model = object["model"] as? String, stages[model] != nil
+                let model = object["model"] as? String
             {
-                modelStage = model
+                if stages[model] != nil { modelStage = model }
+                if model == "base", let modelBase { modelTarget = modelBase }
             }
         } else {
             try? fm.removeItem(atPath: dir + "/report")
         }
-        if modelStage == nil {
+        if modelStage == nil, modelTarget == nil {
             let withModel = stages.keys.sorted().filter { has($0, "config.json") && has($0, "model.safetensors") }
             if withModel.count == 1 { modelStage = withModel[0] }
         }
         var modelPath: String?
-        if let modelStage, let entry = stages[modelStage] {
-            try link(dir + "/model", to: entry.path)
+        if let target = modelStage.flatMap({ stages[$0]?.path }) ?? modelTarget {
+            try link(dir + "/model", to: target)
             modelPath = dir + "/model"
         } else {
             try? fm.removeItem(atPath: dir + "/model")
