@@ -124,7 +124,7 @@ import Testing
     @Test func aMultitaskEvaluationRerunsAloneAndIsExported() async throws {
         let mt = try MultitaskWorkspace()
         let ws = mt.ws
-        let (modelDir, _) = try mt.multitask("mt")
+        let (modelDir, _) = try mt.multitask("mt", tasks: [MultitaskWorkspace.tasks[0]])
         try FileManager.default.copyItem(
             atPath: repositoryRoot + "/Tests/DatasetsTests/Fixtures/tasks/spam.jsonl", toPath: ws.root + "/data/sms.jsonl")
         try ws.write("p.yaml", Self.multitaskPipeline(resamples: 100))

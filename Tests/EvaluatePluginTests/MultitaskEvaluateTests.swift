@@ -167,7 +167,10 @@ import Training
             (["splits": ["validation"]], "splits: input 'sms' (task 'sms') has no 'validation' split (splits: test)"),
             (["baselines": ["nope"]], "baselines: 'nope' is not an upstream stage of this stage"),
             (["multitask": "tokenize"], "multitask: stage 'tokenize' has no multitask artifact"),
-            (["tasks": ["sms": "score"]], "tasks.sms"),
+            (
+                ["tasks": ["sms": "score"]],
+                mt.artifact + "/tokens/score/test.bin: error: task 'sms' is a classifier but the shard has no class labels"
+            ),
         ]
         for (k, (params, message)) in cases.enumerated() {
             let outcome = try await mt.ws.run(EvaluateWorkspace.evaluate, try mt.request("bad\(k)", params: params, upstream: upstream))

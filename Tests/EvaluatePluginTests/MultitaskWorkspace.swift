@@ -69,7 +69,7 @@ final class MultitaskWorkspace: @unchecked Sendable {
     @discardableResult
     func multitask(
         _ name: String, smsBias: [Float]? = nil, scoreBias: Float? = nil, seed: UInt64 = 4,
-        experts: CustomizedGateControl.Configuration? = nil
+        experts: CustomizedGateControl.Configuration? = nil, tasks: [TaskSpec] = MultitaskWorkspace.tasks
     ) throws -> (directory: String, model: MultitaskModel) {
         let dir = root + "/" + name
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -79,13 +79,13 @@ final class MultitaskWorkspace: @unchecked Sendable {
         try trunk.save(to: dir + "/model.safetensors")
         let reloaded = try BertModel(directory: URL(fileURLWithPath: dir), pooler: false)
         let model = try MultitaskModel(
-            trunk: reloaded, tasks: Self.tasks, pooling: .mean, experts: experts, headDropout: 0, seed: seed + 1)
+            trunk: reloaded, tasks: tasks, pooling: .mean, experts: experts, headDropout: 0, seed: seed + 1)
         func fix(_ head: TaskHead, _ bias: [Float]) {
             head.dense.weight.pointer.update(repeating: 0, count: head.dense.weight.count)
             if let b = head.dense.bias { for (i, v) in bias.enumerated() { b.pointer[i] = v } }
         }
         if let smsBias { fix(model.heads[0], smsBias) }
-        if let scoreBias { fix(model.heads[1], [scoreBias]) }
+        if let scoreBias, model.heads.count > 1 { fix(model.heads[1], [scoreBias]) }
         try MultitaskArtifact.write(model, directory: dir)
         return (dir, try MultitaskArtifact.loadModel(directory: dir))
     }
