@@ -40,22 +40,13 @@ final class MultitaskWorkspace: @unchecked Sendable {
             try score.append([101] + (0..<(2 + 2 * r)).map { UInt32(3000 + r * 53 + $0 * 7) } + [102], numericLabel: value)
         }
         try score.finish()
-        let digest = try sha256sum(EvaluateWorkspace.tokenizer)
-        try ws.write(
-            "artifact/index.json",
-            """
-            {"format": 1, "max_length": 24, "seed": 3, "token_width": 2,
-             "tokenizer": {"file": "tokenizer.json", "sha256": "\(digest)", "source": "model", "vocab_size": 30522,
-                           "special_tokens": {"[CLS]": 101, "[MASK]": 103, "[PAD]": 0, "[SEP]": 102, "[UNK]": 100}},
-             "inputs": {
-               "corpus": {"layout": "packed", "splits": {
-                 "train": {"file": "tokens/corpus/train.bin"}, "validation": {"file": "tokens/corpus/validation.bin"}}},
-               "general": {"layout": "packed", "splits": {
-                 "validation": {"file": "tokens/general/validation.bin"}, "test": {"file": "tokens/general/test.bin"}}},
-               "sms": {"layout": "rows", "labels": {"kind": "class", "vocabulary": ["ham", "spam"]},
-                       "splits": {"test": {"file": "tokens/sms/test.bin"}}},
-               "score": {"layout": "rows", "labels": {"kind": "number"}, "splits": {"test": {"file": "tokens/score/test.bin"}}}}}
-            """)
+        try ws.writeIndex(
+            extraInputs: """
+                ,
+                "sms": {"layout": "rows", "labels": {"kind": "class", "vocabulary": ["ham", "spam"]},
+                        "splits": {"test": {"file": "tokens/sms/test.bin"}}},
+                "score": {"layout": "rows", "labels": {"kind": "number"}, "splits": {"test": {"file": "tokens/score/test.bin"}}}
+                """)
     }
 
     static let tasks = [
