@@ -103,6 +103,10 @@ struct MultitaskEvaluation {
                     "\(evaluated.directory)/\(MultitaskArtifact.configName): task name '\(spec.name)' cannot name a "
                         + "predictions file (letters, digits, '_', '-', '.')")
             }
+            if let names = spec.labelNames, Set(names).count != names.count {
+                throw StageFailure(
+                    "\(evaluated.directory)/\(MultitaskArtifact.configName): task '\(spec.name)' repeats a label name")
+            }
             let input = options.taskInputs[spec.name] ?? spec.name
             let artifact = try CorpusArtifact.load(
                 input: input, upstream: request.upstream, parameter: "tasks.\(spec.name)", requireTrain: false)

@@ -205,6 +205,10 @@ struct Predictor {
             let s = model.tasks[t]
             return s.labelNames.flatMap { $0.count == s.labels ? $0 : nil } ?? (0..<s.labels).map(String.init)
         }
+        for (t, names) in zip(usable, labels) where Set(names).count != names.count {
+            throw PredictorError(
+                message: "\(directory)/\(MultitaskArtifact.configName): task '\(model.tasks[t].name)' repeats a label name")
+        }
     }
 
     /// The output lines of `rows`, in order.
@@ -266,8 +270,9 @@ struct LineReader {
     /// The next line (1-based number) without its newline; nil at the end.
     mutating func next() throws -> (number: Int, content: Content)? {
         var skipped = 0
+        var searched = start  // bytes before this hold no newline of the current line
         while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+            if let nl = buffer[max(start, searched)...].firstIndex(of: 0x0A) {
                 let line = Array(buffer[start..<nl])
                 start = nl + 1
                 number += 1
@@ -279,6 +284,7 @@ struct LineReader {
                 skipped += buffer.count - start
                 buffer.removeAll(keepingCapacity: true)
                 start = 0
+                searched = 0
             }
             if finished {
                 guard start < buffer.count || skipped > 0 else { return nil }
@@ -303,6 +309,7 @@ struct LineReader {
                     buffer.removeSubrange(0..<start)
                     start = 0
                 }
+                searched = buffer.count
                 buffer += chunk[0..<n]
             }
         }
