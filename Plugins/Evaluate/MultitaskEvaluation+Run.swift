@@ -51,7 +51,9 @@ extension MultitaskEvaluation {
                 return out
             }
             let mine = try predict(evaluated, job.task)
-            let others = try job.baselines.map { (baselines[$0.candidate].name, try predict(baselines[$0.candidate], $0.task)) }
+            let others = try job.baselines.map {
+                (baselines[$0.candidate].name, try predict(baselines[$0.candidate], $0.task))
+            }
 
             // Scored rows: every row of a regression, the rows with a gold class of a classifier.
             let n = job.shard.count
@@ -72,7 +74,8 @@ extension MultitaskEvaluation {
             let (task, notes) = try scores.report(
                 name: name, split: job.split, headline: record.selectionMetric[spec.name],
                 predictions: scored.map { mine.predictions[$0] },
-                baselines: others.map { other in (other.0, scored.map { other.1.predictions[$0] }) }, bootstrap: bootstrap,
+                baselines: others.map { other in (other.0, scored.map { other.1.predictions[$0] }) },
+                bootstrap: bootstrap,
                 curves: curves)
             outcome.tasks.append(task)
             outcome.notes += notes
@@ -112,7 +115,9 @@ extension MultitaskEvaluation {
                 }
                 var deltas: [String: StageKit.JSONValue] = [:]
                 for b in task.baselines where b.metric == h.name {
-                    deltas[b.baseline] = .object(["delta": .double(b.delta), "p_value": b.pValue.map { .double($0) } ?? .null])
+                    deltas[b.baseline] = .object([
+                        "delta": .double(b.delta), "p_value": b.pValue.map { .double($0) } ?? .null,
+                    ])
                 }
                 if !deltas.isEmpty { entry["baselines"] = .object(deltas) }
                 outcome.summary[name] = .object(entry)

@@ -48,7 +48,8 @@ struct MultitaskEvaluation {
             }
             guard hasArtifact(dir) else {
                 throw StageFailure(
-                    "\(parameter): stage '\(name)' has no multitask artifact (\(MultitaskArtifact.configName)) in \(dir)")
+                    "\(parameter): stage '\(name)' has no multitask artifact (\(MultitaskArtifact.configName)) in \(dir)"
+                )
             }
             return dir
         }
@@ -57,7 +58,8 @@ struct MultitaskEvaluation {
             let candidates = withArtifact.filter { !options.baselines.contains($0) }
             guard let first = candidates.first else {
                 if !options.baselines.isEmpty {
-                    throw StageFailure("baselines: there is no evaluated multitask artifact (hint: name it with 'multitask:')")
+                    throw StageFailure(
+                        "baselines: there is no evaluated multitask artifact (hint: name it with 'multitask:')")
                 }
                 return nil
             }
@@ -70,7 +72,8 @@ struct MultitaskEvaluation {
         }
         func load(_ name: String, _ parameter: String) throws -> MultitaskCandidate {
             let dir = try resolve(name, parameter: parameter)
-            return MultitaskCandidate(name: name, directory: dir, model: try MultitaskArtifact.loadModel(directory: dir))
+            return MultitaskCandidate(
+                name: name, directory: dir, model: try MultitaskArtifact.loadModel(directory: dir))
         }
         return MultitaskEvaluation(
             evaluated: try load(name, "multitask"), baselines: try options.baselines.map { try load($0, "baselines") })
@@ -118,7 +121,9 @@ struct MultitaskEvaluation {
                 {
                     matching.append((b, bt))
                 } else {
-                    notes.append("\(spec.name): baseline '\(baseline.name)' has no task '\(spec.name)' of the same kind and classes")
+                    notes.append(
+                        "\(spec.name): baseline '\(baseline.name)' has no task '\(spec.name)' of the same kind and classes"
+                    )
                 }
             }
             for candidate in [evaluated] + matching.map({ baselines[$0.candidate] }) {
@@ -138,7 +143,8 @@ struct MultitaskEvaluation {
                         classes: spec.kind == .regression ? nil : spec.labels
                     ).check(shard)
                 }
-                jobs.append(Job(task: t, spec: spec, artifact: artifact, split: split, shard: shard, baselines: matching))
+                jobs.append(
+                    Job(task: t, spec: spec, artifact: artifact, split: split, shard: shard, baselines: matching))
             }
         }
         return (jobs, notes)
@@ -177,12 +183,15 @@ struct MultitaskEvaluation {
     /// A name usable as a file name as it is.
     static func isFileName(_ s: String) -> Bool {
         !s.isEmpty && s.count <= 200 && s != "." && s != ".."
-            && s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0) }
+            && s.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0)
+            }
     }
 
     /// The rows' ids (`tokens/<input>/<split>.ids.json` beside the shard), else their indices.
     static func rowIDs(shard: TokenShardReader) throws -> [String] {
-        let path = shard.path.hasSuffix(".bin") ? String(shard.path.dropLast(4)) + ".ids.json" : shard.path + ".ids.json"
+        let path =
+            shard.path.hasSuffix(".bin") ? String(shard.path.dropLast(4)) + ".ids.json" : shard.path + ".ids.json"
         guard let data = try TrainingCurves.readBounded(path) else { return (0..<shard.count).map(String.init) }
         guard let items = (try? JSONSerialization.jsonObject(with: data)) as? [Any], items.count == shard.count else {
             throw StageFailure("\(path): error: expected a JSON array of \(shard.count) ids (one per row of the shard)")

@@ -32,7 +32,8 @@ struct TaskScores {
         case "spearman": return { idx in try Correlation.spearman(idx.map { targets[$0] }, idx.map { p[$0].value }) }
         case "mae":
             return { idx in
-                try RegressionErrors.meanAbsoluteError(gold: idx.map { targets[$0] }, predicted: idx.map { p[$0].value })
+                try RegressionErrors.meanAbsoluteError(
+                    gold: idx.map { targets[$0] }, predicted: idx.map { p[$0].value })
             }
         case "mse":
             return { idx in
@@ -94,7 +95,8 @@ struct TaskScores {
                     let test = try? bootstrap.compare(
                         rowCount: n, system: statistic(metric, p), baseline: statistic(metric, q))
                 else {
-                    notes.append("\(name): \(metric) of baseline '\(baseline)' is undefined on some resamples; not compared")
+                    notes.append(
+                        "\(name): \(metric) of baseline '\(baseline)' is undefined on some resamples; not compared")
                     continue
                 }
                 let own = try? bootstrap.interval(rowCount: n, statistic: statistic(metric, q))

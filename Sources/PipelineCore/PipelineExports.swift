@@ -51,7 +51,9 @@ public struct PipelineExports: Codable, Sendable {
             try? fm.removeItem(atPath: dir + "/stages/" + old)
         }
         // The report: the (first, by stage name) artifact with report.json; the model: the stage it names.
-        func has(_ stage: String, _ file: String) -> Bool { fm.fileExists(atPath: (stages[stage]?.path ?? "") + "/" + file) }
+        func has(_ stage: String, _ file: String) -> Bool {
+            fm.fileExists(atPath: (stages[stage]?.path ?? "") + "/" + file)
+        }
         let withReport = stages.keys.sorted().filter { has($0, "report.json") }
         var reportPath: String?
         var modelStage: String?
@@ -89,7 +91,9 @@ public struct PipelineExports: Codable, Sendable {
 
     /// Makes `path` a symbolic link to `target`, replacing what is there in one rename.
     static func link(_ path: String, to target: String) throws {
-        if let existing = try? FileManager.default.destinationOfSymbolicLink(atPath: path), existing == target { return }
+        if let existing = try? FileManager.default.destinationOfSymbolicLink(atPath: path), existing == target {
+            return
+        }
         let temp = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         guard symlink(target, temp) == 0 else {
             throw EngineError("cannot create the link '\(temp)': \(String(cString: strerror(errno)))")

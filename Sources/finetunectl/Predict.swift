@@ -10,7 +10,8 @@ import Training
 /// heads; one JSON line per input (docs/report.md, "finetunectl predict").
 struct Predict: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a multitask model on new text: one JSON line per input, with each task's label and probabilities.",
+        abstract:
+            "Run a multitask model on new text: one JSON line per input, with each task's label and probabilities.",
         discussion: """
             MODEL is a multitask artifact folder (config.json, model.safetensors, tokenizer.json, multitask.json, \
             multitask.safetensors: a multitask-finetune stage's output, or exports/<pipeline>/model), or a pipeline \
@@ -44,7 +45,9 @@ struct Predict: AsyncParsableCommand {
     func validate() throws {
         guard (1...4096).contains(batch) else { throw ValidationError("--batch must be in 1…4096") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1…256") }
-        guard (1...(64 << 20)).contains(maxLineBytes) else { throw ValidationError("--max-line-bytes must be in 1…64 MiB") }
+        guard (1...(64 << 20)).contains(maxLineBytes) else {
+            throw ValidationError("--max-line-bytes must be in 1…64 MiB")
+        }
         guard maxInputs >= 1 else { throw ValidationError("--max-inputs must be at least 1") }
         if file != nil, !texts.isEmpty { throw ValidationError("give texts or --file, not both") }
     }
@@ -75,7 +78,8 @@ struct Predict: AsyncParsableCommand {
             }
             for (i, t) in texts.enumerated() {
                 if t.utf8.count > maxLineBytes {
-                    try fail(id: "\(i + 1)", "text of \(t.utf8.count) bytes; at most \(maxLineBytes) (--max-line-bytes)")
+                    try fail(
+                        id: "\(i + 1)", "text of \(t.utf8.count) bytes; at most \(maxLineBytes) (--max-line-bytes)")
                 } else {
                     try emit(id: "\(i + 1)", text: t)
                 }
@@ -97,7 +101,9 @@ struct Predict: AsyncParsableCommand {
                 let id = "\(line.number)"
                 switch line.content {
                 case .tooLong(let n):
-                    try fail(id: id, "\(name):\(line.number): line of \(n)+ bytes; at most \(maxLineBytes) (--max-line-bytes)")
+                    try fail(
+                        id: id,
+                        "\(name):\(line.number): line of \(n)+ bytes; at most \(maxLineBytes) (--max-line-bytes)")
                 case .text(let bytes):
                     guard let text = String(validatingUTF8Bytes: bytes) else {
                         try fail(id: id, "\(name):\(line.number): not UTF-8")
@@ -108,7 +114,9 @@ struct Predict: AsyncParsableCommand {
                     count += 1
                     guard count <= maxInputs else {
                         try flush()
-                        throw failure("\(name):\(line.number): more than \(maxInputs) inputs (--max-inputs)", code: Exit.stageFailed)
+                        throw failure(
+                            "\(name):\(line.number): more than \(maxInputs) inputs (--max-inputs)",
+                            code: Exit.stageFailed)
                     }
                     try emit(id: id, text: trimmed)
                 }
@@ -190,10 +198,13 @@ struct Predictor {
         padID = Int32(tok.tokenToId("[PAD]") ?? tok.tokenToId("<pad>") ?? 0)
         let all = model.tasks.map(\.name)
         for n in names where !all.contains(n) {
-            throw PredictorError(message: "--task \(n): the model has no such task (tasks: \(all.joined(separator: ", ")))")
+            throw PredictorError(
+                message: "--task \(n): the model has no such task (tasks: \(all.joined(separator: ", ")))")
         }
         let chosen = model.tasks.indices.filter { names.isEmpty || names.contains(model.tasks[$0].name) }
-        let usable = chosen.filter { model.tasks[$0].kind == .sequenceClassification || model.tasks[$0].kind == .regression }
+        let usable = chosen.filter {
+            model.tasks[$0].kind == .sequenceClassification || model.tasks[$0].kind == .regression
+        }
         for t in chosen where !usable.contains(t) {
             printError(
                 "finetunectl: task '\(model.tasks[t].name)' (\(model.tasks[t].kind.rawValue)) is not predicted: "
@@ -207,7 +218,8 @@ struct Predictor {
         }
         for (t, names) in zip(usable, labels) where Set(names).count != names.count {
             throw PredictorError(
-                message: "\(directory)/\(MultitaskArtifact.configName): task '\(model.tasks[t].name)' repeats a label name")
+                message:
+                    "\(directory)/\(MultitaskArtifact.configName): task '\(model.tasks[t].name)' repeats a label name")
         }
     }
 

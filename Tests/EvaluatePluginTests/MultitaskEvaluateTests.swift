@@ -41,7 +41,8 @@ import Training
         try mt.ws.write("mt/curve.jsonl", "{\"step\": 1, \"loss\": 0.9}\n{\"step\": 2, \"loss\": 0.7, \"lr\": 0.001}\n")
         let upstream = ["tokenize": mt.artifact, "mt": mtDir, "single": singleDir]
         let params: StageKit.JSONValue = ["baselines": ["single"], "resamples": 300, "batch_size": 4]
-        let outcome = try await mt.ws.run(EvaluateWorkspace.evaluate, try mt.request("eval", params: params, upstream: upstream))
+        let outcome = try await mt.ws.run(
+            EvaluateWorkspace.evaluate, try mt.request("eval", params: params, upstream: upstream))
         #expect(outcome.status == 0, "\(outcome.error ?? "") \(outcome.events.suffix(3))")
         let report = try Report.read(contentsOf: URL(fileURLWithPath: mt.ws.output("eval") + "/report.json"))
         #expect(report.model == "mt" && report.tasks.map(\.name) == ["sms", "score"])
@@ -123,7 +124,8 @@ import Training
             return
         }
         #expect(summary["tasks"]?["sms"]?["headline"] == "accuracy")
-        #expect(summary["tasks"]?["sms"]?["baselines"]?["single"]?["delta"]?.doubleValue.map { close($0, 1.0 / 3) } == true)
+        #expect(
+            summary["tasks"]?["sms"]?["baselines"]?["single"]?["delta"]?.doubleValue.map { close($0, 1.0 / 3) } == true)
     }
 
     @Test func predictionsMatchAnIndependentForwardPass() async throws {
@@ -131,7 +133,8 @@ import Training
         let (dir, model) = try mt.multitask("mt")  // random heads: predictions differ between rows
         let outcome = try await mt.ws.run(
             EvaluateWorkspace.evaluate,
-            try mt.request("eval", params: ["resamples": 50, "batch_size": 4], upstream: ["tokenize": mt.artifact, "mt": dir]))
+            try mt.request(
+                "eval", params: ["resamples": 50, "batch_size": 4], upstream: ["tokenize": mt.artifact, "mt": dir]))
         #expect(outcome.status == 0, "\(outcome.error ?? "")")
         let report = try Report.read(contentsOf: URL(fileURLWithPath: mt.ws.output("eval") + "/report.json"))
         let lines = try mt.predictions("eval", task: "sms")
@@ -169,17 +172,20 @@ import Training
             (["multitask": "tokenize"], "multitask: stage 'tokenize' has no multitask artifact"),
             (
                 ["tasks": ["sms": "score"]],
-                mt.artifact + "/tokens/score/test.bin: error: task 'sms' is a classifier but the shard has no class labels"
+                mt.artifact
+                    + "/tokens/score/test.bin: error: task 'sms' is a classifier but the shard has no class labels"
             ),
         ]
         for (k, (params, message)) in cases.enumerated() {
-            let outcome = try await mt.ws.run(EvaluateWorkspace.evaluate, try mt.request("bad\(k)", params: params, upstream: upstream))
+            let outcome = try await mt.ws.run(
+                EvaluateWorkspace.evaluate, try mt.request("bad\(k)", params: params, upstream: upstream))
             #expect(outcome.status != 0)
             #expect(outcome.error?.hasPrefix(message) == true, "\(outcome.error ?? "no error")")
         }
         // A multitask artifact without its heads' file names it.
         try FileManager.default.removeItem(atPath: dir + "/multitask.safetensors")
-        let broken = try await mt.ws.run(EvaluateWorkspace.evaluate, try mt.request("broken", params: [:], upstream: upstream))
+        let broken = try await mt.ws.run(
+            EvaluateWorkspace.evaluate, try mt.request("broken", params: [:], upstream: upstream))
         #expect(broken.error?.contains(dir + "/multitask.safetensors") == true, "\(broken.error ?? "")")
     }
 }

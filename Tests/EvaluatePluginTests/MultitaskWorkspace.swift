@@ -37,7 +37,8 @@ final class MultitaskWorkspace: @unchecked Sendable {
         let score = try TokenShardWriter(
             path: artifact + "/tokens/score/test.bin", tokenWidth: 2, contents: .numericLabels)
         for (r, value) in Self.scoreGold.enumerated() {
-            try score.append([101] + (0..<(2 + 2 * r)).map { UInt32(3000 + r * 53 + $0 * 7) } + [102], numericLabel: value)
+            try score.append(
+                [101] + (0..<(2 + 2 * r)).map { UInt32(3000 + r * 53 + $0 * 7) } + [102], numericLabel: value)
         }
         try score.finish()
         try ws.writeIndex(
@@ -66,7 +67,8 @@ final class MultitaskWorkspace: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: EvaluateWorkspace.tokenizer, toPath: dir + "/tokenizer.json")
         try ws.write(name + "/config.json", EvaluateWorkspace.config)
-        let trunk = BertModel(config: try BertConfig(contentsOf: URL(fileURLWithPath: dir + "/config.json")), seed: seed)
+        let trunk = BertModel(
+            config: try BertConfig(contentsOf: URL(fileURLWithPath: dir + "/config.json")), seed: seed)
         try trunk.save(to: dir + "/model.safetensors")
         let reloaded = try BertModel(directory: URL(fileURLWithPath: dir), pooler: false)
         let model = try MultitaskModel(

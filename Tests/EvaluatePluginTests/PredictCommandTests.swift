@@ -29,18 +29,25 @@ import Training
             let output = out.fileHandleForReading.readDataToEndOfFile()
             let error = err.fileHandleForReading.readDataToEndOfFile()
             p.waitUntilExit()
-            return (p.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
+            return (
+                p.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self)
+            )
         }
     }
 
     static func lines(_ output: String) -> [[String: Any]] {
-        output.split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+        output.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
     }
 
     /// What the model's per-task path gives for `text`: p(spam) and the score.
-    static func expected(_ model: MultitaskModel, tokenizer: Tokenizer, _ text: String) throws -> (spam: Double, score: Double) {
+    static func expected(_ model: MultitaskModel, tokenizer: Tokenizer, _ text: String) throws -> (
+        spam: Double, score: Double
+    ) {
         let ids = try tokenizer.encode(text).ids32
-        let input = EncoderInput(batch: 1, time: ids.count, inputIds: ids, attentionMask: [Int32](repeating: 1, count: ids.count))
+        let input = EncoderInput(
+            batch: 1, time: ids.count, inputIds: ids, attentionMask: [Int32](repeating: 1, count: ids.count))
         return GradMode.withoutGrad {
             let logits = model(TaskBatch(task: 0, input: input), context: .inference).output
             let value = model(TaskBatch(task: 1, input: input), context: .inference).output
@@ -88,7 +95,8 @@ import Training
         #expect(piped.status == 0, "\(piped.error)")
         let pipedLines = Self.lines(piped.output)
         #expect(pipedLines.map { $0["id"] as? String } == ["1", "3"])
-        #expect(pipedLines.allSatisfy { $0["text"] == nil && ($0["tasks"] as? [String: Any])?.keys.sorted() == ["score"] })
+        #expect(
+            pipedLines.allSatisfy { $0["text"] == nil && ($0["tasks"] as? [String: Any])?.keys.sorted() == ["score"] })
 
         // A file with a line over the bound: that line is an error row, the others are predicted, exit 1.
         let file = try mt.ws.write("inputs.txt", "short one\n" + String(repeating: "x", count: 300) + "\nlast\n")
@@ -103,7 +111,9 @@ import Training
         let mt = try MultitaskWorkspace()
         let (dir, _) = try mt.multitask("mt")
         let unknown = try await Self.finetunectl(["predict", dir, "--task", "nope", "x"])
-        #expect(unknown.status == 65 && unknown.error.contains("--task nope: the model has no such task (tasks: sms, score)"))
+        #expect(
+            unknown.status == 65
+                && unknown.error.contains("--task nope: the model has no such task (tasks: sms, score)"))
         try mt.ws.write("mt/multitask.json", "{\"format_version\": 7}")
         let broken = try await Self.finetunectl(["predict", dir, "x"])
         #expect(broken.status == 65 && broken.error.contains(dir + "/multitask.json"), "\(broken.error)")
