@@ -73,6 +73,8 @@ let package = Package(
             dependencies: [
                 // The control client lives in ControlProtocol: the CLI does not link libsystemd.
                 "PipelineCore", "StageKit", "ControlProtocol", "Report",
+                // predict runs multitask models.
+                "Training", "Models", "Tokenizers", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -110,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "EvaluatePlugin",
             dependencies: [
-                "StageKit", "Training", "Models", "Tensor", "Datasets", "Metrics", "Report",
+                "StageKit", "Training", "Models", "Tensor", "Datasets", "Metrics", "Report", "NN",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Evaluate"),
@@ -138,7 +140,7 @@ let package = Package(
             // Runs the real plugin executables, through the engine too (the dependencies make `swift test` build them).
             dependencies: [
                 "PipelineCore", "StageKit", "TestSupport", "Models", "NN", "Tensor", "Datasets", "Report", "EvaluatePlugin",
-                "DomainPretrainPlugin", "TokenizePlugin", "finetunectl",
+                "DomainPretrainPlugin", "TokenizePlugin", "finetunectl", "Training", "Metrics", "Tokenizers",
             ]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),

@@ -15,10 +15,19 @@ struct EvaluateOptions: Sendable {
     var wholeWord = false
     var resamples = 1000
     var confidence = 0.95
+    /// The upstream stage (or `base`) whose multitask artifact is evaluated; empty: the only upstream stage with
+    /// `multitask.json`, if any.
+    var multitask = ""
+    /// Task → tokenize input, where they differ (default: the input named like the task).
+    var taskInputs: [String: String] = [:]
+    /// The splits the tasks are scored on.
+    var splits = ["test"]
+    /// Other multitask artifacts (upstream stages, or `base`) compared with the evaluated one on the same rows.
+    var baselines: [String] = []
 
     static let schema = ParamSchema([
         ParamSpec(
-            "corpus", .string, required: true,
+            "corpus", .string,
             summary:
                 "the domain corpus: a packed data input of an upstream tokenize stage (its held-out split is scored)"),
         ParamSpec(
@@ -43,12 +52,25 @@ struct EvaluateOptions: Sendable {
             summary: "bootstrap resamples (over rows) of the intervals and the paired test"),
         ParamSpec(
             "confidence", .number(minimum: 0.5, maximum: 0.999), default: 0.95, summary: "coverage of the intervals"),
+        ParamSpec(
+            "multitask", .string, default: "",
+            summary:
+                "the upstream stage (or base) whose multitask artifact is evaluated (default: the only upstream stage with multitask.json)"
+        ),
+        ParamSpec(
+            "tasks", .map(.string),
+            summary: "task -> tokenize input holding its labelled rows, where they differ (default: the input named like the task)"),
+        ParamSpec(
+            "splits", .array(.string), default: ["test"], summary: "the splits every task is scored on"),
+        ParamSpec(
+            "baselines", .array(.string), default: [],
+            summary: "other multitask artifacts (upstream stages, or base) compared on the same rows: deltas, paired tests"),
     ])
 
     init(_ p: JSONValue) throws {
         corpus = p["corpus"]?.stringValue ?? ""
-        if corpus.isEmpty { throw StageFailure("corpus: name the packed domain corpus input (e.g. 'corpus: legal')") }
         general = p["general"]?.stringValue
+        if corpus.isEmpty, general != nil { throw StageFailure("general: needs 'corpus:' (the domain corpus) too") }
         if general == corpus { throw StageFailure("general: '\(corpus)' is the domain corpus itself") }
         model = p["model"]?.stringValue ?? model
         split = p["split"]?.stringValue ?? split
@@ -60,5 +82,25 @@ struct EvaluateOptions: Sendable {
         resamples = p["resamples"]?.intValue ?? resamples
         confidence = p["confidence"]?.doubleValue ?? confidence
         if !(confidence > 0 && confidence < 1) { throw StageFailure("confidence: \(confidence) is not in (0, 1)") }
+        multitask = p["multitask"]?.stringValue ?? multitask
+        if case .object(let map)? = p["tasks"] {
+            for (task, input) in map {
+                guard let name = input.stringValue, !name.isEmpty else {
+                    throw StageFailure("tasks.\(task): expected the name of a tokenize input")
+                }
+                taskInputs[task] = name
+            }
+        }
+        if case .array(let items)? = p["splits"] { splits = items.compactMap(\.stringValue) }
+        if splits.isEmpty || splits.contains(where: \.isEmpty) || Set(splits).count != splits.count {
+            throw StageFailure("splits: name one or more distinct splits (e.g. [test])")
+        }
+        if case .array(let items)? = p["baselines"] { baselines = items.compactMap(\.stringValue) }
+        if Set(baselines).count != baselines.count || baselines.contains(where: \.isEmpty) {
+            throw StageFailure("baselines: name distinct upstream stages (or base)")
+        }
+        if !multitask.isEmpty, baselines.contains(multitask) {
+            throw StageFailure("baselines: '\(multitask)' is the evaluated model itself")
+        }
     }
 }

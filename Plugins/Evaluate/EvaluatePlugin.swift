@@ -14,14 +14,19 @@ import Training
 @main
 struct EvaluatePlugin: StagePlugin {
     static let description = PluginDescription(
-        name: "evaluate", version: "1.0.0",
+        name: "evaluate", version: "1.1.0",
         summary:
-            "Held-out MLM/CLM perplexity of a model and the base model (bootstrap intervals); report.json, report.html.",
+            "Task metrics of a multitask artifact against baselines, held-out MLM/CLM perplexity against the base model "
+            + "(bootstrap intervals, paired tests); report.json, report.html, predictions/<task>.jsonl.",
         params: EvaluateOptions.schema,
         consumes:
-            "a tokenize artifact with packed corpora (corpus:, general:); an upstream model artifact (HF layout); model.base",
-        produces: "report.json (docs/report.md), report.html",
-        modelFiles: ["config.json", "model.safetensors", "tokenizer.json"])
+            "a tokenize artifact (labelled task inputs; packed corpora for corpus:, general:); upstream multitask or "
+            + "domain-pretrain artifacts; model.base",
+        produces: "report.json (docs/report.md), report.html, predictions/<task>.jsonl",
+        modelFiles: [
+            "config.json", "model.safetensors", "tokenizer.json", MultitaskArtifact.configName,
+            MultitaskArtifact.weightsName,
+        ])
 
     func run(_ request: RunRequest, context: StageContext) async throws {
         do {
@@ -39,92 +44,47 @@ struct EvaluatePlugin: StagePlugin {
         let options = try EvaluateOptions(request.params)
         let threads = max(1, min(request.threads, ProcessInfo.processInfo.activeProcessorCount))
         Parallel.setThreads(threads)
-        // Every input is opened and checked before the first kernel runs: the corpora, then the models.
-        let corpora =
-            [(options.corpus, "corpus", PerplexityComparison.Kind.domain)]
-            + (options.general.map { [($0, "general", PerplexityComparison.Kind.general)] } ?? [])
-        var inputs:
-            [(artifact: CorpusArtifact, kind: PerplexityComparison.Kind, split: String, shard: TokenShardReader)] = []
-        for (input, parameter, kind) in corpora {
-            let artifact = try CorpusArtifact.load(
-                input: input, upstream: request.upstream, parameter: parameter, requireTrain: false)
-            let (split, shard) = try Self.split(options.split, of: artifact, parameter: parameter)
-            inputs.append((artifact, kind, split, shard))
+        let multitask = try MultitaskEvaluation.load(options: options, request: request)
+        guard multitask != nil || !options.corpus.isEmpty else {
+            throw StageFailure(
+                "evaluate: nothing to evaluate: name 'corpus:' (perplexity) or put a multitask-finetune stage in "
+                    + "'after:' (task metrics)")
         }
-        let models = try EvaluationModels.load(options: options, request: request)
-        if let note = models.baseNote { context.log(note, level: .notice) }
-        for (artifact, _, _, shard) in inputs {
-            try EvaluationModels.checkTokenizer(directory: models.directory, corpus: artifact)
-            if models.base != nil, let base = request.modelBase {
-                try EvaluationModels.checkTokenizer(directory: base, corpus: artifact)
-            }
-            try InputValidation(vocabularySize: models.model.vocabularySize, maxPositions: models.model.maxPositions)
-                .check(shard)
-            if let base = models.base {
-                try InputValidation(vocabularySize: base.vocabularySize, maxPositions: base.maxPositions).check(shard)
-            }
-        }
-
         let bootstrap = try Bootstrap(
             resamples: options.resamples, confidence: options.confidence, seed: UInt64(request.seed))
-        let curves = try TrainingCurves.read(directory: models.directory)
-        var report = Report(
-            pipeline: request.pipeline, run: request.runID, model: models.name, baseModel: models.baseName,
-            notice: models.baseNote)
+        let baseName = request.modelBase.map { URL(fileURLWithPath: $0).standardizedFileURL.lastPathComponent }
+        var report = Report(pipeline: request.pipeline, run: request.runID, model: multitask?.evaluated.name ?? "")
         var summary: [String: JSONValue] = [:]
-        let passes = inputs.count * (models.base == nil ? 1 : 2)
-        var done = 0
-        context.progress(0, of: passes, unit: "pass")
-        for (artifact, kind, split, shard) in inputs {
-            // One builder for both models: the same seed and rows give the same masked positions.
-            let builder = try LMBatchBuilder.make(
-                model: models.model, corpus: artifact, maskProbability: options.maskProbability,
-                wholeWord: options.wholeWord, seed: UInt64(request.seed))
-            func score(_ model: LanguageModel, _ who: String) throws -> [RowLoss] {
-                let began = Date()
-                let rows = try HeldOutPerplexity.rowLosses(
-                    model: model, builder: builder, shard: shard, rows: options.rows, batchSize: options.batchSize,
-                    shouldStop: { context.stopRequested })
-                let (ppl, tokens) = HeldOutPerplexity.perplexity(rows)
-                done += 1
-                context.progress(done, of: passes, unit: "pass", message: "\(artifact.input) \(split): \(who)")
-                context.log(
-                    String(
-                        format: "%@ on %@/%@: perplexity %.4f over %d rows, %d predicted tokens (%.1f s)", who,
-                        artifact.input, split, ppl, rows.count, tokens, Date().timeIntervalSince(began)))
-                return rows
-            }
-            let modelRows = try score(models.model, models.name)
-            let baseRows = try models.base.map { try score($0, "base") }
-            guard HeldOutPerplexity.perplexity(modelRows).tokens > 0 else {
-                throw StageFailure(
-                    "\(shard.path): error: no token to predict in the first \(options.rows) rows"
-                        + " (hint: more rows, or a higher mask_probability)")
-            }
-            let scores = CorpusScores(
-                corpus: artifact.input, kind: kind, split: split, model: modelRows, base: baseRows)
-            let (task, comparison) = try scores.report(bootstrap: bootstrap, curves: kind == .domain ? curves : [])
-            report.tasks.append(task)
-            if let comparison { report.perplexity.append(comparison) }
-            let value = task.headlineResult?.value ?? .nan
-            context.metric("perplexity", value, task: artifact.input)
-            var entry: [String: JSONValue] = [
-                "split": .string(split), "rows": .int(task.rows), "tokens": .int(scores.tokens),
-                "perplexity": .double(value),
-            ]
-            if let b = task.baselines.first {
-                context.metric("base_perplexity", b.value, task: artifact.input)
-                entry["base_perplexity"] = .double(b.value)
-                entry["p_value"] = b.pValue.map { .double($0) } ?? .null
-            }
-            summary[artifact.input] = .object(entry)
+        var notes: [String] = []
+        if !options.corpus.isEmpty {
+            let lm = try LanguageModelEvaluation(options: options, request: request)
+            report.model = multitask?.evaluated.name ?? lm.models.name
+            report.baseModel = lm.models.baseName
+            if let note = lm.models.baseNote { notes.append(note) }
+            if multitask != nil { notes.append("the perplexity rows are of model '\(lm.models.name)'") }
+            let corpora = try lm.run(context: context, bootstrap: bootstrap, report: &report)
+            summary["model"] = .string(lm.models.name)
+            summary["corpora"] = .object(corpora)
+        } else {
+            report.baseModel = baseName
         }
+        if let multitask {
+            let outcome = try multitask.run(options: options, request: request, context: context, bootstrap: bootstrap)
+            for note in outcome.notes { context.log(note, level: .notice) }
+            notes += outcome.notes
+            report.tasks += outcome.tasks
+            report.gateWeights = outcome.gateWeights
+            report.gradientConflict = outcome.gradientConflict
+            summary["multitask"] = .string(multitask.evaluated.name)
+            summary["tasks"] = .object(outcome.summary)
+        }
+        report.notice = notes.isEmpty ? nil : notes.joined(separator: "; ")
 
         try report.validate()
         let out = request.outputDir
         try report.jsonData().write(to: URL(fileURLWithPath: out + "/report.json"))
         try Data(HTMLReportRenderer.render(report).utf8).write(to: URL(fileURLWithPath: out + "/report.html"))
-        context.result(["model": .string(models.name), "corpora": .object(summary)])
+        context.result(.object(summary))
     }
 
     /// The split to score: the one named, or (auto) validation, else test.

@@ -28,7 +28,11 @@ struct EvaluationModels {
         func hasModel(_ dir: String) -> Bool {
             fm.fileExists(atPath: dir + "/model.safetensors") && fm.fileExists(atPath: dir + "/config.json")
         }
-        let withModel = request.upstream.keys.sorted().filter { hasModel(request.upstream[$0] ?? "") }
+        // A multitask artifact has a trunk but no language-model head: the task part of the stage evaluates it.
+        let withModel = request.upstream.keys.sorted().filter {
+            let dir = request.upstream[$0] ?? ""
+            return hasModel(dir) && !fm.fileExists(atPath: dir + "/" + MultitaskArtifact.configName)
+        }
         let basePath = request.modelBase
         let baseName = basePath.map { URL(fileURLWithPath: $0).standardizedFileURL.lastPathComponent }
 

@@ -74,6 +74,7 @@ extension Engine {
             for (stage, key) in keys { index.stages[stage] = key }
             index.stages = index.stages.filter { pipeline.stages[$0.key] != nil }
             try? index.save(state: stateDirectory)
+            try? PipelineExports.update(state: stateDirectory, index: index, store: store, modelBase: pipeline.modelBase)
         }
         let record = recorder.close(cancelled: Task.isCancelled)
         observer?.handle(.runFinished(record))

@@ -61,6 +61,20 @@ public enum TerminalReportRenderer {
         return out
     }
 
+    /// One line per task: its headline metric, interval and, per baseline, Δ with p — what `finetunectl status`
+    /// shows under a pipeline (names made safe as in ``render(_:htmlPath:)``).
+    public static func headlines(_ r: Report) -> [String] {
+        r.tasks.compactMap { t in
+            guard let m = t.headlineResult else { return nil }
+            var line = "\(safe(t.name)) (\(safe(t.split)), \(Format.count(t.rows)) rows): \(safe(m.name)) \(Format.metric(m.value))"
+            if let i = m.interval { line += " \(Format.interval(i.lower, i.upper))" }
+            for c in t.baselines where c.metric == m.name {
+                line += ", Δ vs \(safe(c.baseline)) \(Format.delta(c.delta))" + (c.pValue.map { " (\(Format.pLabel($0)))" } ?? "")
+            }
+            return line
+        }
+    }
+
     /// Columns padded to their widest cell, numbers right-aligned, two spaces apart, a rule under the header.
     static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int>) -> String {
         let widths = header.indices.map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max() ?? 0 }

@@ -33,10 +33,15 @@ struct Status: AsyncParsableCommand {
     @OptionGroup var socket: SocketOption
     @Flag(help: "Print as JSON.") var json = false
     @Argument(help: ArgumentHelp("Only this pipeline.", valueName: "pipeline")) var pipeline: String?
+    @Option(
+        help: ArgumentHelp(
+            "State directory whose exports/ hold the latest reports (default: the daemon's).", valueName: "dir"))
+    var stateDir: String?
 
     func run() async throws {
         let response = try socket.send(.status(pipeline: pipeline))
         if json { return try printJSON(response.pipelines) }
+        let state = stateDir ?? response.stateDirectory
         if response.pipelines.isEmpty { print("no pipelines in the watched folders") }
         for p in response.pipelines {
             let last = p.lastRun.map { ", last run \($0)" } ?? ""
@@ -58,6 +63,7 @@ struct Status: AsyncParsableCommand {
                 if let error = s.error { line += "  \(error)" }
                 print(line)
             }
+            if let state, let name = p.name { for line in LatestMetrics.lines(state: state, pipeline: name) { print(line) } }
         }
     }
 }

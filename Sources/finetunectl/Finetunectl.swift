@@ -11,15 +11,16 @@ struct Finetunectl: AsyncParsableCommand {
             Runs pipelines in the foreground with the same engine as the finetuned daemon, over a state \
             directory that holds the artifact cache and run records.
 
-            status, list, cancel, rerun and logs talk to the finetuned daemon over its control socket.
+            status, list, cancel, rerun and logs talk to the finetuned daemon over its control socket. predict runs \
+            a multitask model on new text.
 
             Exit status: 0 success; 1 a stage failed, the cache has corrupt artifacts, or the daemon refused; \
-            64 bad usage; 65 an invalid pipeline file; 69 the daemon is unreachable; 70 an internal error; \
+            64 bad usage; 65 an invalid pipeline file or model folder; 66 an unreadable input file; 69 the daemon is unreachable; 70 an internal error; \
             130 interrupted.
             """,
         subcommands: [
             Validate.self, Plan.self, Run.self, Explain.self, Cache.self, Plugins.self,
-            Status.self, List.self, Cancel.self, Rerun.self, Logs.self, ReportCommand.self,
+            Status.self, List.self, Cancel.self, Rerun.self, Logs.self, ReportCommand.self, Predict.self,
         ])
 }
 
@@ -51,7 +52,10 @@ struct EngineOptions: ParsableArguments {
         help: ArgumentHelp("Only allow data under this folder (repeatable; default: anywhere).", valueName: "dir"))
     var dataRoots: [String] = []
 
-    var stateDirectory: String {
+    var stateDirectory: String { Self.stateDirectory(stateDir) }
+
+    /// `--state-dir`, else the default of the help text.
+    static func stateDirectory(_ stateDir: String?) -> String {
         if let stateDir { return stateDir }
         let env = ProcessInfo.processInfo.environment
         if let dir = env["FINETUNED_STATE_DIR"], !dir.isEmpty { return dir }

@@ -97,6 +97,80 @@ import Testing
         #expect(missing.status == 65 && missing.error.contains("no pipeline or run named 'nope'"))
     }
 
+    static func multitaskPipeline(resamples: Int) -> String {
+        """
+        version: 1
+        name: mt-tiny
+        seed: 7
+        model: { base: mt }
+        data:
+          sms: { path: data/sms.jsonl, format: jsonl, text: text, label: label }
+        stages:
+          tokenize:
+            plugin: tokenize
+            inputs: [sms]
+            with: { max_length: 32, splits: { from: fractions, train: 0.5, validation: 0.1, test: 0.4 } }
+          evaluate:
+            plugin: evaluate
+            after: [tokenize]
+            with: { multitask: base, resamples: \(resamples) }
+        """
+    }
+
+    /// A multitask artifact as `model.base`, scored on the test split of a tokenize stage through the engine:
+    /// changing only an evaluate parameter re-runs only the evaluate stage; exports/<pipeline>/ links the latest
+    /// report and the model it evaluated; `finetunectl report` and `finetunectl predict` find them by the
+    /// pipeline's name.
+    @Test func aMultitaskEvaluationRerunsAloneAndIsExported() async throws {
+        let mt = try MultitaskWorkspace()
+        let ws = mt.ws
+        let (modelDir, _) = try mt.multitask("mt", tasks: [MultitaskWorkspace.tasks[0]])
+        try FileManager.default.copyItem(
+            atPath: repositoryRoot + "/Tests/DatasetsTests/Fixtures/tasks/spam.jsonl", toPath: ws.root + "/data/sms.jsonl")
+        try ws.write("p.yaml", Self.multitaskPipeline(resamples: 100))
+        let state = ws.root + "/state"
+        let engine = try Engine(
+            stateDirectory: state, runner: SubprocessStageRunner(gracePeriod: .seconds(2)), jobs: 1, threadsPerStage: 1)
+        let registry = await engine.discoverPlugins(directories: [EvaluateWorkspace.buildDirectory])
+        func run() async throws -> RunRecord {
+            try await engine.run(try PipelineValidator(registry: registry).validate(file: ws.root + "/p.yaml"))
+        }
+        let first = try await run()
+        #expect(first.status == .succeeded, "\(first.stages.map { ($0.name, $0.error ?? "") })")
+        #expect(first.executed == ["tokenize", "evaluate"])
+        let firstKey = try #require(first.stage("evaluate")?.key)
+        let files = try #require(engine.store.lookup(firstKey)).filesDirectory
+        let report = try Report.read(contentsOf: URL(fileURLWithPath: files + "/report.json"))
+        #expect(report.model == "base" && report.tasks.map(\.name) == ["sms"] && report.tasks[0].split == "test")
+        #expect(report.tasks[0].headlineResult?.interval?.resamples == 100)
+        #expect(FileManager.default.fileExists(atPath: files + "/predictions/sms.jsonl"))
+
+        let exports = state + "/exports/mt-tiny"
+        let fm = FileManager.default
+        #expect(try fm.destinationOfSymbolicLink(atPath: exports + "/report") == files)
+        #expect(try fm.destinationOfSymbolicLink(atPath: exports + "/model") == modelDir)
+        #expect(PipelineExports.load(state: state, pipeline: "mt-tiny")?.stages.keys.sorted() == ["evaluate", "tokenize"])
+
+        // Only the evaluate parameter changes: tokenize comes from the cache; the exports follow the new report.
+        try ws.write("p.yaml", Self.multitaskPipeline(resamples: 150))
+        let second = try await run()
+        #expect(second.status == .succeeded && second.executed == ["evaluate"])
+        let secondKey = try #require(second.stage("evaluate")?.key)
+        let newFiles = try #require(engine.store.lookup(secondKey)).filesDirectory
+        #expect(newFiles != files)
+        #expect(try fm.destinationOfSymbolicLink(atPath: exports + "/report") == newFiles)
+        let rerun = try Report.read(contentsOf: URL(fileURLWithPath: newFiles + "/report.json"))
+        #expect(rerun.tasks[0].headlineResult?.interval?.resamples == 150)
+        #expect(rerun.tasks[0].headlineResult?.value == report.tasks[0].headlineResult?.value)
+
+        let table = try await finetunectl(["report", "mt-tiny", "--state-dir", state])
+        #expect(table.output == TerminalReportRenderer.render(rerun, htmlPath: newFiles + "/report.html"))
+        #expect(table.output.contains("macro_f1 *"))
+        let predicted = try await finetunectl(["predict", "mt-tiny", "--state-dir", state, "Free entry! text WIN"])
+        #expect(predicted.status == 0, "\(predicted.error)")
+        #expect(predicted.output.hasPrefix("{\"id\":\"1\",\"tasks\":{"), "\(predicted.output)")
+    }
+
     /// Runs the built `finetunectl` with `arguments`.
     func finetunectl(_ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
         try await offThePool {

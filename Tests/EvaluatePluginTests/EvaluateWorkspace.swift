@@ -58,6 +58,11 @@ final class EvaluateWorkspace: TemporaryFolder, @unchecked Sendable {
         try shard("corpus", "validation", rows: 12, salt: 2, range: 300)
         try shard("general", "validation", rows: 12, salt: 3, range: 28000)
         try shard("general", "test", rows: 6, salt: 4, range: 28000)
+        try writeIndex()
+    }
+
+    /// Writes the tokenize artifact's index.json: the two corpora, and `extraInputs` (more `"name": {…}` entries).
+    func writeIndex(extraInputs: String = "") throws {
         let digest = try sha256sum(Self.tokenizer)
         let index = """
             {"format": 1, "max_length": 24, "seed": 3, "token_width": 2,
@@ -67,7 +72,7 @@ final class EvaluateWorkspace: TemporaryFolder, @unchecked Sendable {
                "corpus": {"layout": "packed", "splits": {
                  "train": {"file": "tokens/corpus/train.bin"}, "validation": {"file": "tokens/corpus/validation.bin"}}},
                "general": {"layout": "packed", "splits": {
-                 "validation": {"file": "tokens/general/validation.bin"}, "test": {"file": "tokens/general/test.bin"}}}}}
+                 "validation": {"file": "tokens/general/validation.bin"}, "test": {"file": "tokens/general/test.bin"}}}\(extraInputs)}}
             """
         try write("artifact/index.json", index)
     }

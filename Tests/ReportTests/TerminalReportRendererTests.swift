@@ -34,6 +34,16 @@ import Testing
         }
     }
 
+    @Test func headlinesGiveOneLinePerTaskWithItsDeltas() throws {
+        let report = try handBuiltReport()
+        let lines = TerminalReportRenderer.headlines(report)
+        #expect(lines.count == report.tasks.count)
+        let spam = try #require(lines.first { $0.hasPrefix("spam (test, ") })
+        #expect(spam.contains("macro_f1 0.960 [0.938, 0.979]"), "\(spam)")
+        #expect(spam.contains("Δ vs single-task +0.006 (p=0.412)") && spam.contains("Δ vs base +0.448 (p<0.001)"))
+        #expect(lines.contains { $0.hasPrefix("question (") && $0.contains("accuracy") && $0.contains("-0.006 (p=0.488)") })
+    }
+
     @Test func controlCharactersCannotReachTheTerminal() throws {
         var r = try handBuiltReport()
         r.tasks[0].name = "evil\u{1B}[2J\u{7}name"
