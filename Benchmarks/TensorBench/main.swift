@@ -3,9 +3,11 @@
 //
 //   tensor-bench step --model bert|gpt [--batch B] [--time T] [--threads N] [--steps S] [--warmup W] [--profile]
 //   tensor-bench sgemm [--threads N]
+//   tensor-bench forward --model-dir DIR --inputs FILE.json [--out FILE.f32] [--threads N] [--reps R] [--warmup W]
 //
 // `step` prints one JSON line per measured step: {"system":"swift","model":...,"seconds":...,"tokens":...}, then a
-// summary line with peak RSS; `--profile` adds a per-op time table (forward/backward) on stderr.
+// summary line with peak RSS; `--profile` adds a per-op time table (forward/backward) on stderr. `forward` times the
+// MiniLM inference forward (sentence embeddings) on pre-tokenised batches (Forward.swift).
 import Foundation
 import Models
 import NN
@@ -205,6 +207,11 @@ case "sgemm":
     runSGEMM()
 case "micro":
     runMicro()
+case "forward":
+    do { try runForward() } catch {
+        FileHandle.standardError.write("tensor-bench forward: \(error)\n".data(using: .utf8)!)
+        exit(1)
+    }
 case "step":
     let model = argument("model", "bert")
     runSteps(
@@ -212,6 +219,6 @@ case "step":
         time: Int(argument("time", model == "bert" ? "128" : "256"))!, steps: Int(argument("steps", "3"))!,
         warmup: Int(argument("warmup", "1"))!, profile: CommandLine.arguments.contains("--profile"))
 default:
-    FileHandle.standardError.write("usage: tensor-bench step|sgemm [options]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: tensor-bench step|sgemm|forward|micro [options]\n".data(using: .utf8)!)
     exit(2)
 }

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Daemon benchmarks (issue 3): latency from a pipeline file's rename into the watched folder to its run
 # starting (run.json appearing), with the default 300 ms debounce and with none; idle RSS and CPU over a minute.
-#   scripts/bench/daemon.sh [--debug] [--reps 10] [--idle-seconds 60]
+#   scripts/bench/daemon.sh [--debug] [--reps 10] [--idle-seconds 60] [--bin DIR]   (DIR: prebuilt binaries)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-config=release; reps=10; idle=60
-while (($#)); do case "$1" in --debug) config=debug; shift;; --reps) reps=$2; shift 2;; --idle-seconds) idle=$2; shift 2;; *) echo "unknown $1" >&2; exit 2;; esac; done
-swift build -c "$config" >/dev/null
-bin=$(swift build -c "$config" --show-bin-path)
+config=release; reps=10; idle=60; bin=""
+while (($#)); do case "$1" in --debug) config=debug; shift;; --reps) reps=$2; shift 2;; --idle-seconds) idle=$2; shift 2;; --bin) bin=$2; shift 2;; *) echo "unknown $1" >&2; exit 2;; esac; done
+if [ -z "$bin" ]; then
+  swift build -c "$config" >/dev/null
+  bin=$(swift build -c "$config" --show-bin-path)
+fi
 python3 - "$bin" "$reps" "$idle" "$config" <<'PY'
 import os, subprocess, sys, time, statistics, tempfile, shutil
 bin, reps, idle, config = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Engine benchmarks (issue 2): wall time of a no-op re-run of a 4-stage pipeline, and SHA-256 throughput of the
 # data-file digests against coreutils' sha256sum on the same 1 GiB file, interleaved, min/median.
-#   scripts/bench/engine.sh [--size-mib 1024] [--reps 5]
+#   scripts/bench/engine.sh [--size-mib 1024] [--reps 5] [--bin DIR]   (DIR: prebuilt release binaries)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-size=1024; reps=5
-while (($#)); do case "$1" in --size-mib) size=$2; shift 2;; --reps) reps=$2; shift 2;; *) echo "unknown $1" >&2; exit 2;; esac; done
-swift build -c release >/dev/null
-bin=$(swift build -c release --show-bin-path)
+size=1024; reps=5; bin=""
+while (($#)); do case "$1" in --size-mib) size=$2; shift 2;; --reps) reps=$2; shift 2;; --bin) bin=$2; shift 2;; *) echo "unknown $1" >&2; exit 2;; esac; done
+if [ -z "$bin" ]; then
+  swift build -c release >/dev/null
+  bin=$(swift build -c release --show-bin-path)
+fi
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/data"
 for i in 1 2 3; do head -c 200000 /dev/urandom | base64 > "$work/data/doc$i.txt"; done
