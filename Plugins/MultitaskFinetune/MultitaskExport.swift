@@ -7,9 +7,9 @@ import Training
 /// The stage's output folder (docs/multitask.md, "Output"): what `MultitaskArtifact.loadModel(directory:)`
 /// reads, the PEFT or AdapterHub folder, metrics.json and curve.jsonl.
 enum MultitaskExport {
-    /// Writes everything from the run's best weights; returns the result summary (metrics.json's content).
+    /// Writes everything from the run's best weights (`testScores`: their test-split scores, when asked); returns the result summary (metrics.json's content).
     static func write(
-        run: MultitaskRun, trunkDirectory: String, tokenizer: String, outputDir out: String, wallSeconds: Double,
+        run: MultitaskRun, testScores: [String: Double]?, trunkDirectory: String, tokenizer: String, outputDir out: String, wallSeconds: Double,
         threads: Int
     ) throws -> JSONValue {
         let options = run.options
@@ -89,6 +89,8 @@ enum MultitaskExport {
             "best_step": bestStep.map { .int($0) } ?? .null,
             "best_mean_score": num(state.values["best.mean_score"]),
             "best_scores": best.map(scores) ?? .null,
+            "test_scores": testScores.map { t in .object(t.mapValues { num($0) }) } ?? .null,
+            "test_mean_score": testScores.map { t in num(t.isEmpty ? nil : t.values.reduce(0, +) / Double(t.count)) } ?? .null,
             "gates": best.map(gates) ?? .null,
             "evaluations": .array(
                 state.evaluations.map { e in

@@ -189,8 +189,9 @@ struct MultitaskFinetunePlugin: StagePlugin {
         } catch is TrainingStopped {
             throw StageStopped()
         }
+        let test = options.scoreTest ? try run.testScores() : nil
         let summary = try MultitaskExport.write(
-            run: run, trunkDirectory: trunkDir, tokenizer: tasks[0].artifact.tokenizerPath,
+            run: run, testScores: test, trunkDirectory: trunkDir, tokenizer: tasks[0].artifact.tokenizerPath,
             outputDir: request.outputDir, wallSeconds: Date().timeIntervalSince(began), threads: threads)
         context.result(summary)
     }

@@ -78,6 +78,7 @@ struct MultitaskOptions: Sendable {
     var checkpointEvery = 100
     var keepCheckpoints = 2
     var seed: Int?
+    var scoreTest = false
 
     static let allProjections = [
         "query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense",
@@ -193,6 +194,9 @@ struct MultitaskOptions: Sendable {
                 ParamSpec("checkpoint_every", .integer(minimum: 0, maximum: 10_000_000), default: 100),
                 ParamSpec("keep_checkpoints", .integer(minimum: 1, maximum: 100), default: 2),
                 ParamSpec("seed", .integer(minimum: 0), summary: "overrides the pipeline's seed"),
+                ParamSpec(
+                    "score_test", .boolean, default: false,
+                    summary: "also score the best model on each task's whole test split (metrics.json test_scores)"),
             ]), default: [:], summary: "optimisation and selection"),
     ])
 
@@ -321,5 +325,6 @@ struct MultitaskOptions: Sendable {
         checkpointEvery = t["checkpoint_every"]?.intValue ?? checkpointEvery
         keepCheckpoints = t["keep_checkpoints"]?.intValue ?? keepCheckpoints
         seed = t["seed"]?.intValue
+        scoreTest = t["score_test"]?.boolValue ?? false
     }
 }

@@ -322,6 +322,21 @@ final class MultitaskRun {
         return out
     }
 
+    /// Each task's score on its whole test split (tasks without one are left out), with the current weights.
+    func testScores() throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        for t in tasks {
+            guard let test = t.artifact.splits["test"], test.count > 0 else { continue }
+            let p = try GradMode.withoutGrad {
+                try MultitaskPredictions.compute(
+                    model: model, batcher: t.batcher, shard: test, rows: test.count, batchSize: options.batchSize,
+                    shouldStop: { self.context.stopRequested })
+            }
+            out[t.spec.name] = Self.score(p, metric: t.options.metric, classes: t.spec.labels)
+        }
+        return out
+    }
+
     /// A task's validation score; an undefined score (a constant prediction's correlation) counts as 0.
     static func score(_ p: MultitaskPredictions, metric: MultitaskOptions.Metric, classes: Int) -> Double {
         switch metric {
