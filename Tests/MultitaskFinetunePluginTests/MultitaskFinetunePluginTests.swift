@@ -39,10 +39,12 @@ import Training
     }
 
     /// The loaded artifact's validation score of each task, computed here from its predictions.
-    static func scores(of model: MultitaskModel, workspace ws: MultitaskWorkspace) throws -> [String: Double] {
+    static func scores(
+        of model: MultitaskModel, workspace ws: MultitaskWorkspace, split: String = "validation"
+    ) throws -> [String: Double] {
         var out: [String: Double] = [:]
         for (k, spec) in model.tasks.enumerated() {
-            let shard = try TokenShardReader(path: ws.artifact + "/tokens/\(spec.name)/validation.bin")
+            let shard = try TokenShardReader(path: ws.artifact + "/tokens/\(spec.name)/\(split).bin")
             let p = try GradMode.withoutGrad {
                 try MultitaskPredictions.compute(
                     model: model, batcher: TaskBatcher(task: k, spec: spec, padID: 0), shard: shard, rows: 512,
@@ -76,6 +78,7 @@ import Training
         var params = Self.params(peft: peft).objectValue ?? [:]
         var train = params["train"]?.objectValue ?? [:]
         train["lr"] = rate
+        train["score_test"] = true
         params["train"] = .object(train)
         let outcome = try await ws.run(try ws.request("r", params: .object(params)))
         #expect(outcome.status == 0, "\(outcome.events.suffix(3))")
@@ -98,6 +101,11 @@ import Training
         for (task, score) in scores {
             let reported = try #require(metrics["best_scores"]?[task]?.doubleValue, "\(task)")
             #expect(abs(score - reported) < 1e-4, "\(task): loaded \(score), reported \(reported)")
+        }
+        // The test-split scores the stage reported are the artifact's too.
+        for (task, score) in try Self.scores(of: model, workspace: ws, split: "test") {
+            let reported = try #require(metrics["test_scores"]?[task]?.doubleValue, "\(task)")
+            #expect(abs(score - reported) < 1e-4, "\(task) test: loaded \(score), reported \(reported)")
         }
         let best = try #require(metrics["best_mean_score"]?.doubleValue)
         // Chance level is ≈ 0.28 (accuracy 1/2 and 1/3, correlation 0); the frozen random 8-wide trunk of the PEFT

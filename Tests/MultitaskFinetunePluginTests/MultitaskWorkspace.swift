@@ -60,7 +60,7 @@ final class MultitaskWorkspace: TemporaryFolder, @unchecked Sendable {
             }
             try w.finish()
         }
-        for (split, rows) in [("train", 48), ("validation", 16)] {
+        for (split, rows) in [("train", 48), ("validation", 16), ("test", 12)] {
             try shard("topic", split, rows: rows, contents: .classLabels) { r in
                 let label = Int32(r % 2)
                 var ids = row(a: label == 0 ? 9 : 1, n: 10)
@@ -81,7 +81,8 @@ final class MultitaskWorkspace: TemporaryFolder, @unchecked Sendable {
         func entry(_ input: String, _ labels: String) -> String {
             """
             "\(input)": {"layout": "rows", "labels": \(labels), "splits": {
-                "train": {"file": "tokens/\(input)/train.bin"}, "validation": {"file": "tokens/\(input)/validation.bin"}}}
+                "train": {"file": "tokens/\(input)/train.bin"}, "validation": {"file": "tokens/\(input)/validation.bin"},
+                "test": {"file": "tokens/\(input)/test.bin"}}}
             """
         }
         let index = """
@@ -124,37 +125,18 @@ final class MultitaskWorkspace: TemporaryFolder, @unchecked Sendable {
     /// checkpoint at that step or later.
     func run(_ request: Data, killAfterCheckpoint: Int? = nil) async throws -> Outcome {
         try await offThePool {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Self.executable)
-            let input = Pipe(), output = Pipe()
-            p.standardInput = input
-            p.standardOutput = output
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            input.fileHandleForWriting.write(request)
-            try input.fileHandleForWriting.close()
-            var buffer = Data()
             var events: [StageEvent] = []
             var killed: Int?
-            let reader = output.fileHandleForReading
-            while true {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-                while let nl = buffer.firstIndex(of: 0x0A) {
-                    let line = buffer[buffer.startIndex..<nl]
-                    buffer = Data(buffer[(nl + 1)...])
-                    guard let event = try? JSONDecoder().decode(StageEvent.self, from: line) else { continue }
-                    events.append(event)
-                    if killed == nil, let k = killAfterCheckpoint, case .checkpoint(let step) = event, step >= k {
-                        kill(p.processIdentifier, SIGKILL)
-                        killed = step
-                    }
+            let (status, reason) = try runStagePlugin(Self.executable, request: request) { line in
+                guard let event = try? JSONDecoder().decode(StageEvent.self, from: line) else { return false }
+                events.append(event)
+                if killed == nil, let k = killAfterCheckpoint, case .checkpoint(let step) = event, step >= k {
+                    killed = step
+                    return true
                 }
+                return false
             }
-            p.waitUntilExit()
-            return Outcome(
-                status: p.terminationStatus, reason: p.terminationReason, events: events, killedAfterCheckpoint: killed)
+            return Outcome(status: status, reason: reason, events: events, killedAfterCheckpoint: killed)
         }
     }
 }
