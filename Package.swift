@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "finetuned-stage-tokenize", targets: ["TokenizePlugin"]),
         .executable(name: "finetuned-stage-domain-pretrain", targets: ["DomainPretrainPlugin"]),
         .executable(name: "finetuned-stage-evaluate", targets: ["EvaluatePlugin"]),
+        .executable(name: "finetuned-stage-multitask-finetune", targets: ["MultitaskFinetunePlugin"]),
         .executable(name: "tokenizers-bench", targets: ["TokenizersBench"]),
         .executable(name: "pipeline-fuzz", targets: ["pipeline-fuzz"]),
     ],
@@ -116,6 +117,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/Evaluate"),
+        .executableTarget(
+            name: "MultitaskFinetunePlugin",
+            dependencies: [
+                "StageKit", "Training", "Models", "NN", "Tensor", "Datasets", "Metrics",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Plugins/MultitaskFinetune"),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -141,6 +149,12 @@ let package = Package(
             dependencies: [
                 "PipelineCore", "StageKit", "TestSupport", "Models", "NN", "Tensor", "Datasets", "Report", "EvaluatePlugin",
                 "DomainPretrainPlugin", "TokenizePlugin", "finetunectl", "Training", "Metrics", "Tokenizers",
+            ]),
+        .testTarget(
+            name: "MultitaskFinetunePluginTests",
+            // Runs the real plugin executable (the dependency makes `swift test` build it).
+            dependencies: [
+                "StageKit", "TestSupport", "Models", "NN", "Tensor", "Datasets", "Training", "MultitaskFinetunePlugin",
             ]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")]),

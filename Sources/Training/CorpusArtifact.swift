@@ -16,6 +16,9 @@ public struct CorpusArtifact: Sendable {
     /// Special token → id, from the index.
     public let specialTokens: [String: Int]
     public let tokenizerPath: String
+    /// The input's class-label vocabulary in index order (`inputs.<input>.labels.vocabulary`), when it has class
+    /// labels.
+    public internal(set) var labelVocabulary: [String]? = nil
 
     /// Largest `index.json` read.
     public static let maximumIndexSize = 64 << 20
@@ -60,9 +63,13 @@ public struct CorpusArtifact: Sendable {
             for (token, id) in tokenizer["special_tokens"] as? [String: Any] ?? [:] {
                 if let id = id as? Int { special[token] = id }
             }
-            return CorpusArtifact(
+            var artifact = CorpusArtifact(
                 input: input, directory: dir, indexPath: indexPath, splits: splits, tokenizerSHA256: digest,
                 specialTokens: special, tokenizerPath: dir + "/tokenizer.json")
+            if let labels = entry["labels"] as? [String: Any], labels["kind"] as? String == "class" {
+                artifact.labelVocabulary = (labels["vocabulary"] as? [Any])?.compactMap { $0 as? String }
+            }
+            return artifact
         }
         throw TrainingError(
             .invalidInput, file: parameter,

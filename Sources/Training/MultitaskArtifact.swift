@@ -7,6 +7,11 @@ import Tensor
 /// names, pooling, experts, domains) and `multitask.safetensors` (every parameter outside the trunk under its
 /// model name: `heads.<task>.dense.*`, `cgc.levels.*`, `domain_classifier.*`, and `loss_weighting.log_vars` when
 /// uncertainty weighting trained). Reading rebuilds the model over a loaded trunk.
+///
+/// Bottleneck adapters and task-specific LoRA cannot be merged into the one trunk's weights: when the model has
+/// them, `multitask.json` records their configuration (`adapters`, `task_lora`) and `multitask.safetensors` holds
+/// their weights under the model's names (`encoder.layer.N.….adapters.<name>.*`, `….lora_A.<task>.weight`);
+/// reading adds them to the trunk (task LoRA first, then adapters, as the stage does) before loading.
 public enum MultitaskArtifact {
     public static let configName = "multitask.json"
     public static let weightsName = "multitask.safetensors"
@@ -20,28 +25,64 @@ public enum MultitaskArtifact {
         var experts: CustomizedGateControl.Configuration?
         var domains: Int
         var headDropout: Float
+        /// The trunk's bottleneck adapters (absent: none).
+        var adapters: BottleneckAdapterConfiguration?
+        /// The trunk's task-specific LoRA, one per task (absent: none).
+        var taskLoRA: LoRAConfiguration?
 
         enum CodingKeys: String, CodingKey {
             case formatVersion = "format_version", tasks, pooling, hiddenSize = "hidden_size", experts, domains
-            case headDropout = "head_dropout"
+            case headDropout = "head_dropout", adapters, taskLoRA = "task_lora"
         }
     }
 
     /// Writes both files into `directory` (created if needed). `extra` adds tensors such as the uncertainty
-    /// log-variances.
+    /// log-variances; `adapters` and `taskLoRA` are the configurations of the trunk's bottleneck adapters and
+    /// task-specific LoRA, whose weights are then written too.
     public static func write(
-        _ model: MultitaskModel, extra: [(name: String, tensor: Tensor)] = [], directory: String
+        _ model: MultitaskModel, extra: [(name: String, tensor: Tensor)] = [],
+        adapters: BottleneckAdapterConfiguration? = nil, taskLoRA: LoRAConfiguration? = nil, directory: String
     ) throws {
         let config = Config(
             formatVersion: formatVersion, tasks: model.tasks, pooling: model.pooling,
             hiddenSize: model.trunk.config.hiddenSize, experts: model.experts?.configuration,
-            domains: model.domainClassifier?.outProjection.outputDimensions ?? 0, headDropout: model.headDropout)
+            domains: model.domainClassifier?.outProjection.outputDimensions ?? 0, headDropout: model.headDropout,
+            adapters: adapters, taskLoRA: taskLoRA)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try (encoder.encode(config) + Data("\n".utf8))
             .write(to: URL(fileURLWithPath: directory + "/" + configName), options: .atomic)
-        try SafeTensorsFile.write(ownParameters(of: model) + extra, to: directory + "/" + weightsName)
+        let unmerged = adapters == nil && taskLoRA == nil ? [] : unmergedParameters(of: model.trunk)
+        try SafeTensorsFile.write(ownParameters(of: model) + unmerged + extra, to: directory + "/" + weightsName)
+    }
+
+    /// The trunk's parameters that stay outside its HF weights: bottleneck adapters (`….adapters.<name>.…`) and
+    /// task-specific LoRA (`….lora_A.<task>.weight`, `….lora_B.<task>.weight`).
+    public static func unmergedParameters(of trunk: BertModel) -> [(name: String, tensor: Tensor)] {
+        trunk.namedParameters.filter { isUnmerged($0.name) }
+    }
+
+    static func isUnmerged(_ name: String) -> Bool { name.contains(".adapters.") || name.contains(".lora_") }
+
+    /// Writes the trunk in HF `BertModel` layout: `config.json` (the base's, `architectures: [BertModel]`) and
+    /// `model.safetensors` (HF names, no prefix, metadata `format: pt`) without adapter weights — merge LoRA into
+    /// the base weights first (``Module/mergeLoRA()``): a LoRA still wrapped would be written under its own names.
+    public static func writeTrunk(_ trunk: BertModel, baseConfig: String, directory: String) throws {
+        if let name = trunk.namedParameters.first(where: { $0.name.hasSuffix(".lora_A.weight") })?.name {
+            throw TrainingError(
+                .invalidInput, file: directory, message: "'\(name)': a shared LoRA is not merged",
+                hint: "call mergeLoRA() on the trunk before writing it")
+        }
+        var config =
+            (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: baseConfig))))
+            as? [String: Any] ?? [:]
+        config["architectures"] = ["BertModel"]
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+        try json.write(to: URL(fileURLWithPath: directory + "/config.json"))
+        let weights = trunk.namedParameters.filter { !isUnmerged($0.name) }
+        try SafeTensorsFile.write(weights, metadata: ["format": "pt"], to: directory + "/model.safetensors")
     }
 
     /// The parameters outside the trunk.
@@ -91,9 +132,21 @@ public enum MultitaskArtifact {
         }
         let model: MultitaskModel
         do {
+            var ini = Initializer(seed: 0)
+            let context = ContextSource()
+            let selector = TaskSelector()
+            if let lora = config.taskLoRA {
+                try trunk.applyTaskLoRA(
+                    lora, tasks: config.tasks.map(\.name), initializer: &ini, context: context, selector: selector)
+            }
+            if let adapters = config.adapters { try trunk.addBottleneckAdapters(adapters, initializer: &ini) }
             model = try MultitaskModel(
                 trunk: trunk, tasks: config.tasks, pooling: config.pooling, experts: config.experts,
                 domains: config.domains, headDropout: config.headDropout, seed: 0)
+            if config.taskLoRA != nil {
+                model.contextSource = context
+                model.taskSelector = selector
+            }
         } catch let e as PEFTError {
             throw TrainingError(.invalidInput, file: path, message: e.description)
         } catch var e as TrainingError {
@@ -103,7 +156,8 @@ public enum MultitaskArtifact {
         let weights = directory + "/" + weightsName
         do {
             let file = try SafeTensorsFile(path: weights)
-            for (name, t) in ownParameters(of: model) {
+            let unmerged = config.adapters == nil && config.taskLoRA == nil ? [] : unmergedParameters(of: trunk)
+            for (name, t) in ownParameters(of: model) + unmerged {
                 guard let entry = file.entries[name] else {
                     throw TrainingError(.invalidInput, file: weights, message: "missing tensor '\(name)'")
                 }

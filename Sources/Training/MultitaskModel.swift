@@ -52,6 +52,11 @@ public final class MultitaskModel: Module {
     public let experts: CustomizedGateControl?
     public let domainClassifier: DomainClassifier?
     public let headDropout: Float
+    /// Set to the pass's context before each forward, for layers behind the `LinearLayer` interface that draw
+    /// dropout masks (LoRA's dropout); nil when the trunk has none.
+    public var contextSource: ContextSource?
+    /// Set to the batch's task before each forward, for task-specific LoRA (``TaskLoRALinear``); nil without.
+    public var taskSelector: TaskSelector?
 
     public init(
         trunk: BertModel, tasks: [TaskSpec], pooling: Pooling = .cls,
@@ -110,6 +115,8 @@ public final class MultitaskModel: Module {
 
     /// The head output of `batch`'s task.
     public func callAsFunction(_ batch: TaskBatch, context: ForwardContext) -> Output {
+        contextSource?.current = context
+        taskSelector?.current = tasks[batch.task].name
         let hidden = trunk(batch.input, context: context)  // [B, T, C]
         let pooled = pooling(hidden, mask: batch.input.attentionMask)  // [B, C]
         let head = heads[batch.task]

@@ -72,6 +72,9 @@ public final class MultitaskStep {
             closures.append {
                 let ctx = ForwardContext(
                     training: true, seed: self.seed, step: UInt64(step), pass: UInt64(batches.count + k))
+                // The shared trunk alone (no task's LoRA), with this pass's dropout masks.
+                self.model.contextSource?.current = ctx
+                self.model.taskSelector?.current = nil
                 let hidden = self.model.trunk(batch.input, context: ctx)
                 let pooled = self.model.pooling(hidden, mask: batch.input.attentionMask)
                 return crossEntropy(logits: clf(pooled, lambda: lambda), targets: domains)

@@ -101,37 +101,18 @@ final class DomainPretrainWorkspace: TemporaryFolder, @unchecked Sendable {
     /// checkpoint at that step or later.
     func run(_ request: Data, killAfterCheckpoint: Int? = nil) async throws -> Outcome {
         try await offThePool {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Self.executable)
-            let input = Pipe(), output = Pipe()
-            p.standardInput = input
-            p.standardOutput = output
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            input.fileHandleForWriting.write(request)
-            try input.fileHandleForWriting.close()
-            var buffer = Data()
             var events: [StageEvent] = []
             var killed: Int?
-            let reader = output.fileHandleForReading
-            while true {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-                while let nl = buffer.firstIndex(of: 0x0A) {
-                    let line = buffer[buffer.startIndex..<nl]
-                    buffer = Data(buffer[(nl + 1)...])
-                    guard let event = try? JSONDecoder().decode(StageEvent.self, from: line) else { continue }
-                    events.append(event)
-                    if killed == nil, let k = killAfterCheckpoint, case .checkpoint(let step) = event, step >= k {
-                        kill(p.processIdentifier, SIGKILL)
-                        killed = step
-                    }
+            let (status, reason) = try runStagePlugin(Self.executable, request: request) { line in
+                guard let event = try? JSONDecoder().decode(StageEvent.self, from: line) else { return false }
+                events.append(event)
+                if killed == nil, let k = killAfterCheckpoint, case .checkpoint(let step) = event, step >= k {
+                    killed = step
+                    return true
                 }
+                return false
             }
-            p.waitUntilExit()
-            return Outcome(
-                status: p.terminationStatus, reason: p.terminationReason, events: events, killedAfterCheckpoint: killed)
+            return Outcome(status: status, reason: reason, events: events, killedAfterCheckpoint: killed)
         }
     }
 }

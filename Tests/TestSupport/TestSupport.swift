@@ -73,3 +73,38 @@ open class TemporaryFolder: @unchecked Sendable {
         return path
     }
 }
+
+/// Runs a stage plugin executable on one request (written to its stdin, which is then closed), handing each
+/// line of its stdout to `onLine` as it arrives; when `onLine` returns true the process is killed with SIGKILL
+/// (a crash at that moment). Blocking: call it through ``offThePool(_:)``.
+public func runStagePlugin(
+    _ executable: String, request: Data, onLine: (Data) -> Bool
+) throws -> (status: Int32, reason: Process.TerminationReason) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    let input = Pipe(), output = Pipe()
+    p.standardInput = input
+    p.standardOutput = output
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    input.fileHandleForWriting.write(request)
+    try input.fileHandleForWriting.close()
+    var buffer = Data()
+    var killed = false
+    let reader = output.fileHandleForReading
+    while true {
+        let chunk = reader.availableData
+        if chunk.isEmpty { break }
+        buffer.append(chunk)
+        while let nl = buffer.firstIndex(of: 0x0A) {
+            let line = Data(buffer[buffer.startIndex..<nl])
+            buffer = Data(buffer[(nl + 1)...])
+            if onLine(line), !killed {
+                kill(p.processIdentifier, SIGKILL)
+                killed = true
+            }
+        }
+    }
+    p.waitUntilExit()
+    return (p.terminationStatus, p.terminationReason)
+}

@@ -61,3 +61,81 @@ import Testing
         #expect(throws: TrainingError.self) { try MultitaskArtifact.read(directory: dir, trunk: m.trunk) }
     }
 }
+
+/// What the multitask-finetune stage writes — the trunk in HF layout (LoRA merged) beside the multitask files —
+/// loads through `MultitaskArtifact.loadModel` into a model with the in-memory model's outputs, for each PEFT
+/// method: a merged shared LoRA, bottleneck adapters and per-task LoRA (both rebuilt from multitask.json).
+@Suite struct MultitaskArtifactLoadModelTests {
+    enum Method: CaseIterable { case full, lora, adapters, taskLoRA }
+
+    /// A trained-looking model: every parameter randomised, so a part that is not written or read back shows.
+    func model(_ method: Method) throws -> MultitaskModel {
+        let trunk = BertModel(config: TinyMultitask.config, pooler: false, seed: 3)
+        var ini = Initializer(seed: 5)
+        let context = ContextSource()
+        let selector = TaskSelector()
+        let lora = LoRAConfiguration(rank: 2, alpha: 4, targetModules: ["query", "value", "output.dense"])
+        switch method {
+        case .full: break
+        case .lora: try trunk.applyLoRA(lora, initializer: &ini, context: context)
+        case .adapters: try trunk.addBottleneckAdapters(.init(reductionFactor: 2), initializer: &ini)
+        case .taskLoRA:
+            try trunk.applyTaskLoRA(
+                lora, tasks: TinyMultitask.tasks.map(\.name), initializer: &ini, context: context, selector: selector)
+        }
+        let m = try MultitaskModel(
+            trunk: trunk, tasks: TinyMultitask.tasks, pooling: .mean,
+            experts: .init(sharedExperts: 2, taskExperts: 1, expertHidden: 6, expertOutput: 5), headDropout: 0,
+            seed: 4)
+        m.contextSource = context
+        if method == .taskLoRA { m.taskSelector = selector }
+        for (k, (_, p)) in m.namedParameters.enumerated() {
+            let r = GradientCheck.randomTensor(p.shape, seed: UInt64(100 + k), scale: 0.3)
+            withExtendedLifetime(r) { p.pointer.update(from: r.pointer, count: r.count) }
+        }
+        return m
+    }
+
+    @Test(arguments: Method.allCases) func theWrittenArtifactGivesTheInMemoryOutputs(method: Method) throws {
+        let m = try model(method)
+        let before = GradMode.withoutGrad { TinyMultitask.batches.map { m($0, context: .inference).output.scalars } }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mt-load-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let base = dir + "/base-config.json"
+        try Data(#"{"model_type": "bert", "vocab_size": 21, "hidden_size": 8, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 16, "max_position_embeddings": 12}"#.utf8)
+            .write(to: URL(fileURLWithPath: base))
+        if method == .lora {
+            // A shared LoRA must be merged first: writing it unmerged is refused.
+            #expect(throws: TrainingError.self) { try MultitaskArtifact.writeTrunk(m.trunk, baseConfig: base, directory: dir) }
+            try m.trunk.mergeLoRA()
+        }
+        try MultitaskArtifact.writeTrunk(m.trunk, baseConfig: base, directory: dir)
+        try MultitaskArtifact.write(
+            m, adapters: method == .adapters ? .init(reductionFactor: 2) : nil,
+            taskLoRA: method == .taskLoRA
+                ? LoRAConfiguration(rank: 2, alpha: 4, targetModules: ["query", "value", "output.dense"]) : nil,
+            directory: dir)
+        let trunkNames = try SafeTensorsFile(path: dir + "/model.safetensors").names
+        #expect(!trunkNames.contains { $0.contains("lora_") || $0.contains("adapters") })
+
+        let back = try MultitaskArtifact.loadModel(directory: dir)
+        let after = GradMode.withoutGrad { TinyMultitask.batches.map { back($0, context: .inference).output.scalars } }
+        for (x, y) in zip(before, after) {
+            let diff = zip(x, y).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(diff < 1e-5, "\(method): max |difference| \(diff)")
+        }
+        // Without its per-task LoRA or adapters the trunk computes something else: they were really rebuilt.
+        if method == .adapters || method == .taskLoRA {
+            let bare = try MultitaskModel(
+                trunk: BertModel(directory: URL(fileURLWithPath: dir), pooler: false), tasks: TinyMultitask.tasks,
+                pooling: .mean, experts: back.experts?.configuration, headDropout: 0, seed: 4)
+            for (name, t) in MultitaskArtifact.ownParameters(of: bare) {
+                let v = try SafeTensorsFile(path: dir + "/multitask.safetensors").tensor(name)
+                withExtendedLifetime(v) { t.pointer.update(from: v.pointer, count: v.count) }
+            }
+            let plain = GradMode.withoutGrad { bare(TinyMultitask.batches[0], context: .inference).output.scalars }
+            #expect(zip(plain, after[0]).map { abs($0 - $1) }.max() ?? 0 > 1e-4)
+        }
+    }
+}
