@@ -34,6 +34,9 @@ trap cleanup EXIT
 
 enter_own_cgroup e2e
 binds=(--bind="$share:/srv/share")
+# A volatile root brings only /usr from the host; libopenblas.so.0 (finetunectl links it for `predict`) is an
+# alternatives link, so the links must come along.
+[ -d /etc/alternatives ] && binds+=(--bind-ro=/etc/alternatives)
 [ -n "$swift_lib" ] && [ -d "$toolchain" ] && binds+=(--bind-ro="$toolchain")
 boot_container "$work/boot.log" -D / --volatile=yes -M "fte2e$$" "${binds[@]}"
 root=/proc/$leader/root
