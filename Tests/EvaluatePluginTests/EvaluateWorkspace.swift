@@ -102,19 +102,12 @@ final class EvaluateWorkspace: TemporaryFolder, @unchecked Sendable {
     /// Runs `executable` on `request` to its end.
     func run(_ executable: String, _ request: Data) async throws -> Outcome {
         try await offThePool {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: executable)
-            let input = Pipe(), output = Pipe()
-            p.standardInput = input
-            p.standardOutput = output
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            input.fileHandleForWriting.write(request)
-            try input.fileHandleForWriting.close()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            let events = data.split(separator: 0x0A).compactMap { try? JSONDecoder().decode(StageEvent.self, from: $0) }
-            return Outcome(status: p.terminationStatus, events: events)
+            var events: [StageEvent] = []
+            let (status, _) = try runStagePlugin(executable, request: request) { line in
+                if let e = try? JSONDecoder().decode(StageEvent.self, from: line) { events.append(e) }
+                return false
+            }
+            return Outcome(status: status, events: events)
         }
     }
 }
