@@ -23,7 +23,6 @@ extension MultitaskEvaluation {
         let (jobs, jobNotes) = try self.jobs(options: options, request: request)
         var outcome = Outcome(notes: jobNotes)
         let record = try MultitaskTrainingRecord.read(directory: evaluated.directory)
-        let training = try TrainingCurves.read(directory: evaluated.directory).filter { $0.split == "train" }
         let passes = jobs.reduce(0) { $0 + 1 + $1.baselines.count }
         var done = 0
         context.progress(0, of: passes, unit: "pass")
@@ -69,7 +68,8 @@ extension MultitaskEvaluation {
                     "\(job.shard.path): error: no row with a label in split '\(job.split)' of task '\(spec.name)'")
             }
             let name = options.splits.count > 1 ? "\(spec.name)/\(job.split)" : spec.name
-            var curves = training
+            var curves = try TrainingCurves.read(directory: evaluated.directory, task: spec.name)
+                .filter { $0.split == "train" }
             if let v = record.validation[spec.name] { curves.append(v) }
             let (task, notes) = try scores.report(
                 name: name, split: job.split, headline: record.selectionMetric[spec.name],

@@ -9,8 +9,10 @@ enum TrainingCurves {
     static let maximumFileSize = 256 << 20
     static let maximumPoints = 1_000_000
 
-    /// The curves found in `directory` (none when it has neither file, as for the base model).
-    static func read(directory: String) throws -> [Curve] {
+    /// The curves found in `directory` (none when it has neither file, as for the base model). With `task`, the
+    /// loss curve keeps only that task's steps (a multitask `curve.jsonl` names each step's task; the learning
+    /// rate is the stage's, every step).
+    static func read(directory: String, task: String? = nil) throws -> [Curve] {
         var curves: [Curve] = []
         let curvePath = directory + "/curve.jsonl"
         if let data = try readBounded(curvePath) {
@@ -19,14 +21,16 @@ enum TrainingCurves {
             var lr: [Curve.Point] = []
             for (number, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated()
             where !line.isEmpty {
-                guard loss.count < maximumPoints else {
+                guard number < maximumPoints else {
                     throw StageFailure("\(curvePath):\(number + 1): more than \(maximumPoints) lines")
                 }
                 guard let p = try? decoder.decode(CurveLine.self, from: Data(line)), p.loss.isFinite else {
                     throw StageFailure(
                         "\(curvePath):\(number + 1): error: expected {\"step\": integer, \"loss\": number, …}")
                 }
-                loss.append(Curve.Point(step: p.step, value: p.loss))
+                if task == nil || p.task == nil || p.task == task {
+                    loss.append(Curve.Point(step: p.step, value: p.loss))
+                }
                 if let rate = p.lr, rate.isFinite { lr.append(Curve.Point(step: p.step, value: rate)) }
             }
             if !loss.isEmpty { curves.append(Curve(split: "train", metric: "loss", points: loss)) }
@@ -64,6 +68,7 @@ enum TrainingCurves {
         var step: Int
         var loss: Double
         var lr: Double?
+        var task: String?
     }
 
     /// What the report reads of `metrics.json`.
