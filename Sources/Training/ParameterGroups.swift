@@ -9,8 +9,10 @@ import Tensor
 /// biases and LayerNorm weights (as HF's `Trainer` does), and a per-group learning rate for names matching a
 /// rate rule (e.g. a fresh head at ten times the trunk's rate).
 public struct ParameterGroups: Sendable {
-    /// Names (patterns) whose parameters get no weight decay. HF's Trainer exempts `bias` and LayerNorm weights.
-    public static let defaultNoDecay = ["*.bias", "*LayerNorm.weight", "*layer_norm.weight", "*ln_?.weight"]
+    /// Names (patterns) whose parameters get no weight decay, as HF's Trainer: biases and normalisation weights
+    /// (BERT's `LayerNorm`, GPT-2's `ln_1`/`ln_2`/`ln_f`, Llama's RMSNorms `input_layernorm`,
+    /// `post_attention_layernorm` and `norm`).
+    public static let defaultNoDecay = ["*.bias", "*LayerNorm.weight", "*layer_norm.weight", "*ln_?.weight", "*norm.weight"]
 
     public var learningRate: Float
     public var weightDecay: Float

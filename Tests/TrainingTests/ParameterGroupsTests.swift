@@ -1,3 +1,4 @@
+import Models
 import NN
 import Tensor
 import Testing
@@ -24,6 +25,18 @@ import Testing
         let grouped = groups.flatMap { $0.parameters.map(\.name) }
         #expect(!grouped.contains { $0.hasPrefix("bert.embeddings") })
         #expect(grouped.count == model.namedParameters.count - 5)
+    }
+
+    @Test func llamaNormsTakeNoDecay() {
+        var c = LlamaConfig()
+        (c.vocabSize, c.hiddenSize, c.intermediateSize, c.numHiddenLayers) = (16, 8, 12, 1)
+        (c.numAttentionHeads, c.numKeyValueHeads, c.maxPositionEmbeddings) = (2, 1, 8)
+        let groups = ParameterGroups(learningRate: 1e-3, weightDecay: 0.01).apply(to: LlamaModel(config: c, seed: 1))
+        let byName = Dictionary(uniqueKeysWithValues: groups.map { ($0.name, Set($0.parameters.map(\.name))) })
+        let noDecay = byName["no_decay"] ?? []
+        #expect(noDecay.count == 3)
+        #expect(noDecay.allSatisfy { $0.hasSuffix("norm.weight") })
+        #expect((byName["decay"] ?? []).contains { $0.hasSuffix("q_proj.weight") })
     }
 
     @Test func frozenParametersAreUnchangedAfterSteps() throws {
