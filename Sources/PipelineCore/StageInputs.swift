@@ -168,10 +168,13 @@ public final class StageInputs: @unchecked Sendable {
         }
         var modelBase: String?
         if let model {
-            modelBase = directory + "/model"
-            try FileManager.default.createDirectory(atPath: directory + "/model", withIntermediateDirectories: true)
-            for file in model { _ = try link(file, into: directory + "/model") }
-            if let base = pipeline.modelBase { names.add(directory + "/model", base) }
+            // The view keeps the model folder's own name: plugins show it as the base model's name.
+            let own = pipeline.modelBase.map { URL(fileURLWithPath: $0).standardizedFileURL.lastPathComponent } ?? ""
+            let folder = directory + "/model/" + (["", ".", "..", "/"].contains(own) ? "model" : own)
+            modelBase = folder
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            for file in model { _ = try link(file, into: folder) }
+            if let base = pipeline.modelBase { names.add(folder, base) }
         }
         return (data, params, modelBase, names)
     }
