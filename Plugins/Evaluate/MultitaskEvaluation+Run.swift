@@ -34,7 +34,8 @@ extension MultitaskEvaluation {
 
         for job in jobs {
             let spec = job.spec
-            let pad = Int32(job.artifact.specialTokens["[PAD]"] ?? job.artifact.specialTokens["<pad>"] ?? 0)
+            let pad = try job.artifact.padID(
+                vocabularies: ([evaluated] + baselines).map(\.model.trunk.config.vocabSize))
             func predict(_ c: MultitaskCandidate, _ task: Int) throws -> (
                 predictions: [TaskPrediction], classes: [Int32], values: [Float], gateSum: [Double]?
             ) {

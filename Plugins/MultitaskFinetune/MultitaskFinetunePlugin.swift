@@ -110,7 +110,7 @@ struct MultitaskFinetunePlugin: StagePlugin {
                 names = vocabulary
             }
             let spec = TaskSpec(name: t.name, kind: t.kind.head, labels: labels, labelNames: names)
-            let pad = Int32(artifact.specialTokens["[PAD]"] ?? artifact.specialTokens["<pad>"] ?? 0)
+            let pad = try artifact.padID(vocabularies: [trunk.config.vocabSize])
             let batcher = TaskBatcher(task: k, spec: spec, padID: pad)
             if t.kind == .pair, !train.contents.contains(.pairs) {
                 throw StageFailure("\(key): kind pair, but input '\(t.input)' has one text per row (map text_pair)")

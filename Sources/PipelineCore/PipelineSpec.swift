@@ -213,7 +213,12 @@ struct SpecReader {
                 hint: "use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)")
         }
         let description = top["description"].flatMap { string($0.value, what: "'description'") }
-        let seed = top["seed"].flatMap { integer($0.value, what: "'seed'") } ?? 0
+        var seed = top["seed"].flatMap { integer($0.value, what: "'seed'") } ?? 0
+        if seed < 0, let node = top["seed"] {
+            // Plugins take the seed as an unsigned 64-bit number.
+            report(node.value.location, "'seed' must be 0 or more, found \(seed)")
+            seed = 0
+        }
 
         var model: ModelSpec?
         if let m = top["model"], let fields = entries(m.value, what: "'model'", allowed: ["base"], required: ["base"]),

@@ -81,3 +81,18 @@ public struct CorpusArtifact: Sendable {
     /// The split to evaluate on: validation, else test.
     public var heldOut: TokenShardReader? { splits["validation"] ?? splits["test"] }
 }
+
+extension CorpusArtifact {
+    /// The id the tokenizer pads with (`[PAD]`, else `<pad>`, else 0), checked against the vocabularies of the
+    /// models that will embed it: a pad id past an embedding would index beyond it.
+    public func padID(vocabularies: [Int]) throws -> Int32 {
+        let id = specialTokens["[PAD]"] ?? specialTokens["<pad>"] ?? 0
+        guard let smallest = vocabularies.min(), (0..<smallest).contains(id) else {
+            throw TrainingError(
+                .invalidInput, file: indexPath,
+                message: "pad id \(id) is outside the model's vocabulary (\(vocabularies.min() ?? 0) ids)",
+                hint: "tokenize with the model's own tokenizer")
+        }
+        return Int32(id)
+    }
+}

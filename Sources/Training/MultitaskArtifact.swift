@@ -130,6 +130,10 @@ public enum MultitaskArtifact {
         else {
             throw TrainingError(.invalidInput, file: path, message: "domains, task count or head_dropout out of range")
         }
+        if let task = config.tasks.first(where: { !(0...65_536).contains($0.labels) }) {
+            throw TrainingError(
+                .invalidInput, file: path, message: "task '\(task.name)' has \(task.labels) labels; expected 0 (regression) to 65536")
+        }
         let model: MultitaskModel
         do {
             var ini = Initializer(seed: 0)

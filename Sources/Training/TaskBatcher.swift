@@ -60,7 +60,7 @@ public struct TaskBatcher: Sendable {
                 mask[r * nt + t] = 1
             }
             if types != nil, let first = shard.firstSegmentLength(at: row) {
-                for t in first..<seq.count { types?[r * nt + t] = 1 }
+                for t in min(max(first, 0), seq.count)..<seq.count { types?[r * nt + t] = 1 }
             }
             switch spec.kind {
             case .sequenceClassification, .pairClassification, .tokenClassification:

@@ -195,7 +195,7 @@ struct Predictor {
             direction: tok.truncation?.direction ?? .right)
         tok.padding = nil
         tokenizer = tok
-        padID = Int32(tok.tokenToId("[PAD]") ?? tok.tokenToId("<pad>") ?? 0)
+        padID = Int32(clamping: tok.tokenToId("[PAD]") ?? tok.tokenToId("<pad>") ?? 0)
         let all = model.tasks.map(\.name)
         for n in names where !all.contains(n) {
             throw PredictorError(
@@ -226,6 +226,18 @@ struct Predictor {
     /// The output lines of `rows`, in order.
     func lines(_ rows: [(id: String, text: String)], echo: Bool) throws -> Data {
         let encodings = try tokenizer.encodeBatch(rows.map(\.text), threads: 1)
+        // A tokenizer.json with more ids than the model's embedding would index past it.
+        let vocabulary = model.trunk.config.vocabSize
+        guard (0..<vocabulary).contains(Int(padID)) else {
+            throw PredictorError(message: "the tokenizer's pad id \(padID) is outside the model's vocabulary (\(vocabulary))")
+        }
+        for (r, e) in encodings.enumerated() {
+            if let id = e.ids32.first(where: { !(0..<vocabulary).contains(Int($0)) }) {
+                throw PredictorError(
+                    message: "input \(rows[r].id): token id \(id) is outside the model's vocabulary (\(vocabulary)): "
+                        + "the model folder's tokenizer.json does not belong to its config.json")
+            }
+        }
         let input = MultitaskInference.input(sequences: encodings.map(\.ids32), padID: padID)
         let (predictions, _) = try MultitaskInference.predict(model, input: input, tasks: tasks)
         let encoder = JSONEncoder()

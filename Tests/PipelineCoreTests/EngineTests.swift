@@ -160,9 +160,19 @@ import Testing
         let engine = try ws.engine()
         let pipeline = try await ws.validate("p.yaml", engine: engine)
         let task = Task { try await engine.run(pipeline) }
-        // From a dispatch thread: other suites can hold the cooperative pool past the stage's 2 seconds.
+        // Cancel once the plugin has reported a step (a fixed delay can land before the stage starts on a loaded
+        // machine), from a dispatch thread: other suites can hold the cooperative pool past the stage's 2 seconds.
+        let runs = ws.state + "/runs/p"
         try await offThePool {
-            usleep(800_000)
+            let deadline = Date().addingTimeInterval(60)
+            func started() -> Bool {
+                let ids = (try? FileManager.default.contentsOfDirectory(atPath: runs)) ?? []
+                return ids.contains { id in
+                    let events = try? String(contentsOfFile: runs + "/" + id + "/events.jsonl", encoding: .utf8)
+                    return events?.contains("\"plugin-progress\"") ?? false
+                }
+            }
+            while !started() && Date() < deadline { usleep(10_000) }
             task.cancel()
         }
         let stopped = try await task.value

@@ -92,6 +92,8 @@ import Testing
         ("version: 1\nstages:\n  a: {plugin: train, timeout: 1e300}\n", ["3:31: 'timeout' must be a duration such as 90, 30s, 15m or 2h"]),
         ("version: 1\nstages:\n  a: {plugin: train, timeout: 1e300h}\n", ["3:31: 'timeout' must be a duration such as 90, 30s, 15m or 2h"]),
         ("version: 1\nstages:\n  a: {plugin: train, timeout: .inf}\n", ["3:31: 'timeout' must be a duration such as 90, 30s, 15m or 2h"]),
+        // 28b. A negative seed (plugins convert it to UInt64: a trap in the stage before).
+        ("version: 1\nseed: -1\nstages:\n  a: {plugin: train}\n", ["2:7: 'seed' must be 0 or more, found -1"]),
         // 29. Other shapes where a mapping or a list is expected.
         ("version: 1\nstages:\n  a: [plugin, train]\n", ["3:6: stage 'a' must be a mapping, found a sequence"]),
         ("version: 1\nstages:\n  a: {plugin: [train]}\n", ["3:15: 'plugin' must be a string, found a sequence"]),
