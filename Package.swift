@@ -34,7 +34,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
         .target(name: "NN", dependencies: ["Tensor"]),
-        .target(name: "Models", dependencies: ["Tensor", "NN", "Tokenizers"]),
+        .target(name: "Models", dependencies: ["Tensor", "NN", "Tokenizers", "BoundedIO"]),
+        // The capped reader of files a user controls (Foundation only), shared by the engine and the ML code.
+        .target(name: "BoundedIO"),
         .target(name: "Training", dependencies: ["Tensor", "NN", "Models", "Datasets"]),
         .executableTarget(name: "tensor-bench", dependencies: ["Tensor", "NN", "Models"], path: "Benchmarks/TensorBench"),
         .executableTarget(name: "gguf-inspect", dependencies: ["Models"], path: "Tools/GGUFInspect"),
@@ -58,7 +60,7 @@ let package = Package(
         .target(
             name: "PipelineCore",
             dependencies: [
-                "StageKit", "COpenat2",
+                "StageKit", "COpenat2", "BoundedIO",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
@@ -100,13 +102,15 @@ let package = Package(
             ]),
 
         // MARK: Stage plugins (finetuned-stage-<name>)
+        // What the training stage plugins share over StageKit and Training (the loop's events as protocol events).
+        .target(name: "StageTraining", dependencies: ["StageKit", "Training"]),
         .executableTarget(name: "WordCountPlugin", dependencies: ["StageKit"], path: "Plugins/Examples/WordCount"),
         .executableTarget(name: "TestKitPlugin", dependencies: ["StageKit"], path: "Plugins/Examples/TestKit"),
         .executableTarget(name: "TokenizePlugin", dependencies: ["StageKit", "Tokenizers", "Datasets", "Models"], path: "Plugins/Tokenize"),
         .executableTarget(
             name: "DomainPretrainPlugin",
             dependencies: [
-                "StageKit", "Training", "Models", "NN", "Tensor", "Datasets",
+                "StageKit", "Training", "Models", "NN", "Tensor", "Datasets", "StageTraining",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/DomainPretrain"),
@@ -120,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "MultitaskFinetunePlugin",
             dependencies: [
-                "StageKit", "Training", "Models", "NN", "Tensor", "Datasets", "Metrics",
+                "StageKit", "Training", "Models", "NN", "Tensor", "Datasets", "Metrics", "StageTraining",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Plugins/MultitaskFinetune"),

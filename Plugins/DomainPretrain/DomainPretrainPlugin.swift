@@ -65,7 +65,7 @@ struct DomainPretrainPlugin: StagePlugin {
         let gguf = try GGUFFolder.modelFile(in: base)
         let modelTokenizer = gguf ?? base + "/tokenizer.json"
         let tokenizerBytes = try gguf.map { try GGUFFolder.tokenizerJSON(ofFile: $0) }
-        if let bytes = tokenizerBytes ?? FileManager.default.contents(atPath: modelTokenizer) {
+        if let bytes = try tokenizerBytes ?? ModelFile.read(modelTokenizer, maxBytes: ModelFile.tokenizerLimit) {
             let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
             for artifact in [corpus] + (general.map { [$0] } ?? []) {
                 try InputValidation.checkTokenizer(

@@ -3,6 +3,7 @@ import Foundation
 import Models
 import NN
 import StageKit
+import StageTraining
 import Tensor
 import Training
 

@@ -132,7 +132,7 @@ struct EvaluationModels {
     /// Refuses shards made with another tokenizer than a model's, before any kernel runs.
     static func checkTokenizer(directory: String, corpus: CorpusArtifact) throws {
         let path = directory + "/tokenizer.json"
-        guard let bytes = FileManager.default.contents(atPath: path) else { return }
+        guard let bytes = try ModelFile.read(path, maxBytes: ModelFile.tokenizerLimit) else { return }
         let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         try InputValidation.checkTokenizer(
             shardDigest: corpus.tokenizerSHA256, modelDigest: digest, index: corpus.indexPath, model: path)

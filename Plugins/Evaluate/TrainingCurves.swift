@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import Report
 import StageKit
 
@@ -52,15 +53,9 @@ enum TrainingCurves {
     }
 
     static func readBounded(_ path: String) throws -> Data? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
-        let size = (attributes[.size] as? Int) ?? (attributes[.size] as? NSNumber)?.intValue ?? 0
-        guard size <= maximumFileSize else {
-            throw StageFailure("\(path): error: \(size) bytes; at most \(maximumFileSize) are read")
+        do { return try ModelFile.read(path, maxBytes: maximumFileSize) } catch let e as ModelError {
+            throw StageFailure("\(path): error: \(e.message)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw StageFailure("\(path): error: unreadable")
-        }
-        return data
     }
 
     /// One line of `curve.jsonl`.

@@ -22,6 +22,7 @@ enum MultitaskExport {
         let fm = FileManager.default
 
         var taskLoRA: LoRAConfiguration?
+        var taskAdapters: BottleneckAdapterConfiguration?
         switch options.method {
         case .none: break
         case .lora:
@@ -39,14 +40,27 @@ enum MultitaskExport {
                 try trunk.mergeLoRA()
             }
         case .adapters:
-            let dir = out + "/adapters/" + options.adapters.name
-            try AdapterHubFiles.writeConfiguration(options.adapters, hiddenSize: trunk.config.hiddenSize, directory: dir)
-            try AdapterHubFiles.writeWeights(of: trunk, directory: dir)
+            if options.perTask {
+                // One AdapterHub folder per task, the adapter named after it (AdapterHub keeps one per folder).
+                for t in model.tasks {
+                    var config = options.adapters
+                    config.name = t.name
+                    let dir = out + "/adapters/" + t.name
+                    try AdapterHubFiles.writeConfiguration(config, hiddenSize: trunk.config.hiddenSize, directory: dir)
+                    try AdapterHubFiles.writeWeights(of: trunk, name: t.name, directory: dir)
+                }
+                taskAdapters = options.adapters
+            } else {
+                let dir = out + "/adapters/" + options.adapters.name
+                try AdapterHubFiles.writeConfiguration(options.adapters, hiddenSize: trunk.config.hiddenSize, directory: dir)
+                try AdapterHubFiles.writeWeights(of: trunk, directory: dir)
+            }
         }
         try MultitaskArtifact.writeTrunk(trunk, baseConfig: trunkDirectory + "/config.json", directory: out)
         try MultitaskArtifact.write(
-            model, extra: run.step.ownParameters, adapters: options.method == .adapters ? options.adapters : nil,
-            taskLoRA: taskLoRA, directory: out)
+            model, extra: run.step.ownParameters,
+            adapters: options.method == .adapters && !options.perTask ? options.adapters : nil, taskLoRA: taskLoRA,
+            taskAdapters: taskAdapters, directory: out)
         if fm.fileExists(atPath: out + "/tokenizer.json") { try fm.removeItem(atPath: out + "/tokenizer.json") }
         try fm.copyItem(atPath: tokenizer, toPath: out + "/tokenizer.json")
 
@@ -54,7 +68,7 @@ enum MultitaskExport {
         func num(_ x: Double?) -> JSONValue { x.map { $0.isFinite ? .double(($0 * 1e4).rounded() / 1e4) : .null } ?? .null }
         let names = run.tasks.map(\.spec.name)
         let metricKey = Dictionary(uniqueKeysWithValues: run.tasks.map { ($0.spec.name, "\($0.spec.name)/\($0.options.metric.rawValue)") })
-        let bestStep = state.values["best.step"].map { Int($0) }
+        let bestStep = state.values["best.step"].flatMap { Int(exactly: $0) }  // checked at resume
         let best = bestStep.flatMap { s in state.evaluations.last { $0.step == s } }
         func scores(_ e: TrainingState.Evaluation) -> JSONValue {
             .object(Dictionary(uniqueKeysWithValues: names.map { ($0, num(e.metrics[metricKey[$0] ?? ""])) }))

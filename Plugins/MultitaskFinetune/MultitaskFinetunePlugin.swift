@@ -20,7 +20,7 @@ struct MultitaskFinetunePlugin: StagePlugin {
         consumes: "a tokenize artifact with one labelled input per task; optionally a domain-pretrain artifact (trunk); "
             + "model.base (bert, HF layout)",
         produces: "config.json, model.safetensors (trunk, LoRA merged), tokenizer.json, multitask.json, "
-            + "multitask.safetensors, peft/ or adapters/default/, metrics.json, curve.jsonl",
+            + "multitask.safetensors, peft/ (or peft/<task>/) or adapters/default/ (or adapters/<task>/), metrics.json, curve.jsonl",
         modelFiles: ["config.json", "model.safetensors", "tokenizer.json"])
 
     func run(_ request: RunRequest, context: StageContext) async throws {
@@ -75,8 +75,8 @@ struct MultitaskFinetunePlugin: StagePlugin {
         let seed = UInt64(options.seed ?? request.seed)
         let trunkDir = try Self.trunkDirectory(options.trunk, request: request)
         let configPath = trunkDir + "/config.json"
-        let config = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath))))
-            as? [String: Any]
+        let config = (try ModelFile.read(configPath, maxBytes: ModelFile.configLimit))
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any]
         guard config?["model_type"] as? String == "bert" else {
             throw StageFailure(
                 "\(configPath): error: model_type '\(config?["model_type"] as? String ?? "?")'; the multitask stage "
@@ -129,7 +129,7 @@ struct MultitaskFinetunePlugin: StagePlugin {
         }
         let artifacts = tasks.map(\.artifact) + domains.map(\.artifact)
         let modelTokenizer = trunkDir + "/tokenizer.json"
-        if let bytes = FileManager.default.contents(atPath: modelTokenizer) {
+        if let bytes = try ModelFile.read(modelTokenizer, maxBytes: ModelFile.tokenizerLimit) {
             let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
             for a in artifacts {
                 try InputValidation.checkTokenizer(
@@ -170,14 +170,21 @@ struct MultitaskFinetunePlugin: StagePlugin {
             }
             trainablePatterns = ["*.lora_*"] + own
         case .adapters:
-            try trunk.addBottleneckAdapters(options.adapters, initializer: &ini)
-            trainablePatterns = ["*.adapters.*", "*LayerNorm*"] + own
+            if options.perTask {
+                // The shared trunk, LayerNorms included, stays frozen: each task trains its own adapters only.
+                try trunk.addTaskBottleneckAdapters(
+                    options.adapters, tasks: tasks.map(\.spec.name), initializer: &ini, selector: selector)
+                trainablePatterns = ["*.adapters.*"] + own
+            } else {
+                try trunk.addBottleneckAdapters(options.adapters, initializer: &ini)
+                trainablePatterns = ["*.adapters.*", "*LayerNorm*"] + own
+            }
         }
         let model = try MultitaskModel(
             trunk: trunk, tasks: tasks.map(\.spec), pooling: options.pooling, experts: options.experts,
             domains: domains.isEmpty ? 0 : 2, headDropout: options.headDropout, seed: seed &+ 29)
         model.contextSource = contextSource
-        if options.method == .lora && options.perTask { model.taskSelector = selector }
+        if options.method != .none && options.perTask { model.taskSelector = selector }
 
         let run = try MultitaskRun(
             options: options, model: model, tasks: tasks, domains: domains, trainablePatterns: trainablePatterns,

@@ -153,7 +153,7 @@ struct MultitaskOptions: Sendable {
                 ParamSpec("rslora", .boolean, default: false, summary: "scale α/√r instead of α/r"),
                 ParamSpec(
                     "per_task", .boolean, default: false,
-                    summary: "lora: one LoRA per task on the frozen trunk instead of one shared LoRA"),
+                    summary: "lora or adapters: one LoRA / adapter set per task on the frozen trunk instead of one shared"),
                 ParamSpec("reduction_factor", .integer(minimum: 1, maximum: 4096), default: 16, summary: "adapters"),
                 ParamSpec("non_linearity", .oneOf(["swish", "relu", "gelu"]), default: "swish", summary: "adapters"),
                 ParamSpec("after_attention", .boolean, default: true, summary: "adapters"),
@@ -273,8 +273,8 @@ struct MultitaskOptions: Sendable {
             targetModules: peft["target_modules"]?.arrayValue?.compactMap(\.stringValue) ?? Self.allProjections,
             rsLoRA: peft["rslora"]?.boolValue ?? false)
         perTask = peft["per_task"]?.boolValue ?? false
-        if perTask && method != .lora {
-            throw StageFailure("peft.per_task: task-specific modules are offered for method lora only")
+        if perTask && method == .none {
+            throw StageFailure("peft.per_task: task-specific modules are offered for methods lora and adapters")
         }
         if method == .lora, lora.targetModules.isEmpty {
             throw StageFailure("peft.target_modules: name at least one projection (\(Self.allProjections.joined(separator: ", ")))")

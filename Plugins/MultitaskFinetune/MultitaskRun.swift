@@ -4,6 +4,7 @@ import Metrics
 import Models
 import NN
 import StageKit
+import StageTraining
 import Tensor
 import Training
 
@@ -49,7 +50,7 @@ final class MultitaskRun {
     let loop: TrainingLoop
     let monitor: GradientConflictMonitor?
     let scratch: String
-    let events: LoopEvents
+    let events: StageTrainingEvents
     var orders: [DataOrder]
     var domainOrders: [DataOrder]
     var dwa: DynamicWeightAverage?
@@ -70,7 +71,7 @@ final class MultitaskRun {
         self.seed = seed
         self.scratch = scratch
         self.context = context
-        events = LoopEvents(context)
+        events = StageTrainingEvents(context)
         let weighting: LossWeightingMethod =
             switch options.weighting {
             case .uncertainty: .uncertainty
@@ -131,7 +132,7 @@ final class MultitaskRun {
     func train() throws {
         resumedFrom = try loop.resume()
         if let s = resumedFrom {
-            restoreState()
+            try restoreState(manifest: loop.store.manifestPath(step: s))
             context.log("resuming from the checkpoint at step \(s)", level: .notice)
         } else {
             try? FileManager.default.removeItem(atPath: bestPath)
@@ -261,19 +262,26 @@ final class MultitaskRun {
         for (k, l) in (g.initialLosses ?? []).enumerated() { loop.setValue(l, for: "gradnorm.initial.\(k)") }
     }
 
-    /// Per-task data positions and the dynamic loss weights from the resumed state.
-    func restoreState() {
-        let v = loop.state.values
+    /// Per-task data positions and the dynamic loss weights from the resumed state (read from `manifest`: its
+    /// numbers are checked, a damaged one is a located error).
+    func restoreState(manifest: String) throws {
+        let state = loop.state
+        let v = state.values
         for k in orders.indices {
-            if let e = v["data.\(k).epoch"], let o = v["data.\(k).offset"] {
-                orders[k].restore(DataPosition(epoch: Int(e), offset: Int(o)))
+            if let e = try state.count("data.\(k).epoch", file: manifest),
+                let o = try state.count("data.\(k).offset", file: manifest)
+            {
+                orders[k].restore(DataPosition(epoch: e, offset: o))
             }
         }
         for d in domainOrders.indices {
-            if let e = v["domain.\(d).epoch"], let o = v["domain.\(d).offset"] {
-                domainOrders[d].restore(DataPosition(epoch: Int(e), offset: Int(o)))
+            if let e = try state.count("domain.\(d).epoch", file: manifest),
+                let o = try state.count("domain.\(d).offset", file: manifest)
+            {
+                domainOrders[d].restore(DataPosition(epoch: e, offset: o))
             }
         }
+        _ = try state.count("best.step", file: manifest)
         if var d = dwa {
             for e in 0..<2 {
                 let epoch = (0..<tasks.count).compactMap { v["dwa.history.\(e).\($0)"] }
@@ -372,18 +380,4 @@ final class MultitaskRun {
             withExtendedLifetime(v) { t.pointer.update(from: v.pointer, count: v.count) }
         }
     }
-}
-
-/// The training loop's events as plugin-protocol events.
-final class LoopEvents: TrainingEvents {
-    let context: StageContext
-
-    init(_ context: StageContext) { self.context = context }
-
-    func progress(step: Int, total: Int, message: String) {
-        context.progress(step, of: total, unit: "step", message: message)
-    }
-    func metric(_ name: String, _ value: Double, step: Int) { context.metric(name, value, step: step) }
-    func checkpointSaved(step: Int) { context.checkpointSaved(step: step) }
-    func log(_ message: String) { context.log(message) }
 }

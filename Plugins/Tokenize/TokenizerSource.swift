@@ -55,7 +55,11 @@ struct TokenizerSource {
                     throw StageFailure("\(gguf): cannot build its tokenizer: \(error)")
                 }
             }
-            guard let data = ggufJSON ?? FileManager.default.contents(atPath: path) else {
+            let read: Data?
+            do { read = try ggufJSON ?? ModelFile.read(path, maxBytes: ModelFile.tokenizerLimit) } catch {
+                throw StageFailure("\(error)")
+            }
+            guard let data = read else {
                 throw StageFailure(
                     "\(path): cannot read the model's tokenizer (hint: the model folder needs a Hugging Face "
                         + "tokenizer.json; or set 'tokenizer: { source: train-bpe }')")
@@ -69,7 +73,7 @@ struct TokenizerSource {
             let bytes = [UInt8](data)
             var source = TokenizerSource(tokenizer: tokenizer, bytes: bytes, sha256: SHA256.hex(bytes), kind: "model")
             // HF writes a huge number (1e30) when a tokenizer has no limit: only plausible position counts count.
-            if let config = FileManager.default.contents(atPath: modelBase + "/tokenizer_config.json"),
+            if let config = try? ModelFile.read(modelBase + "/tokenizer_config.json", maxBytes: ModelFile.configLimit),
                 let object = try? JSONSerialization.jsonObject(with: config) as? [String: Any],
                 let limit = (object["model_max_length"] as? NSNumber)?.doubleValue, limit >= 1, limit < 1e7
             {

@@ -24,10 +24,10 @@ public enum AdapterHubFiles {
     /// residual taken after it, left-out layers), rather than computing something else.
     public static func readConfiguration(directory: String) throws -> BottleneckAdapterConfiguration {
         let path = directory + "/" + configName
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = try ModelFile.read(path, maxBytes: 1 << 20) else {
             throw ModelError(.io, "cannot read the adapter config", path: path)
         }
-        guard data.count <= 1 << 20, let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let config = json["config"] as? [String: Any]
         else { throw ModelError(.malformedFile, "not an AdapterHub adapter config (no \"config\" object)", path: path) }
         func fail(_ message: String) -> ModelError { ModelError(.invalidConfig, message, path: path) }
@@ -92,10 +92,13 @@ public enum AdapterHubFiles {
         model.namedParameters.compactMap { p in key(for: p.name).map { ($0, p.tensor) } }
     }
 
-    /// Writes the model's adapter weights as `directory/adapter.safetensors`.
-    public static func writeWeights(of model: any Module, directory: String) throws {
-        let params = adapterParameters(of: model)
-        guard !params.isEmpty else { throw ModelError(.missingTensor, "the model has no bottleneck adapters to save") }
+    /// Writes the model's adapter weights as `directory/adapter.safetensors`; with `name`, only that adapter's
+    /// (a model with one adapter per task: ``TaskBottleneckAdapter``), as AdapterHub saves one adapter per folder.
+    public static func writeWeights(of model: any Module, name: String? = nil, directory: String) throws {
+        let params = adapterParameters(of: model).filter { p in name.map { p.key.contains(".adapters.\($0).") } ?? true }
+        guard !params.isEmpty else {
+            throw ModelError(.missingTensor, "the model has no bottleneck adapters\(name.map { " named '\($0)'" } ?? "") to save")
+        }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try SafeTensorsFile.write(
             params.map { ($0.key, $0.tensor) }, metadata: ["format": "pt"], to: directory + "/" + weightsName)

@@ -3,9 +3,10 @@ import Foundation
 /// Decodes an HF `config.json`, turning I/O and decoding failures into a located ``ModelError``.
 func decodeConfig<T: Decodable>(_ type: T.Type, _ url: URL) throws -> T {
     let data: Data
-    do { data = try Data(contentsOf: url) } catch {
-        throw ModelError(.io, "cannot read: \(error.localizedDescription)", path: url.path)
+    guard let bytes = try ModelFile.read(url.path, maxBytes: ModelFile.configLimit) else {
+        throw ModelError(.io, "cannot read: no such file", path: url.path)
     }
+    data = bytes
     do {
         return try JSONDecoder().decode(T.self, from: data)
     } catch let error as ModelError {

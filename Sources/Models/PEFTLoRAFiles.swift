@@ -20,11 +20,11 @@ public enum PEFTLoRAFiles {
     /// computing something else.
     public static func readConfiguration(directory: String) throws -> LoRAConfiguration {
         let path = directory + "/" + configName
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = try ModelFile.read(path, maxBytes: 1 << 20) else {
             throw ModelError(.io, "cannot read the PEFT adapter config", path: path)
         }
-        guard data.count <= 1 << 20, let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ModelError(.malformedFile, "not a JSON object (or larger than 1 MiB)", path: path)
+        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ModelError(.malformedFile, "not a JSON object", path: path)
         }
         func fail(_ message: String) -> ModelError { ModelError(.invalidConfig, message, path: path) }
         guard (json["peft_type"] as? String) == "LORA" else {

@@ -43,8 +43,10 @@ public final class BottleneckAdapter: LinearLayer {
     public var outputDimensions: Int { inner.outputDimensions }
 
     /// x `[..., in]` → `[..., C]`.
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        let h = inner(x)  // [..., C]
+    public func callAsFunction(_ x: Tensor) -> Tensor { adapted(inner(x)) }
+
+    /// The adapter on the wrapped projection's output h `[..., C]` → `h + up(act(down(h)))` `[..., C]`.
+    public func adapted(_ h: Tensor) -> Tensor {
         let z = down(h)  // [..., m]
         let act: Tensor
         switch nonLinearity {

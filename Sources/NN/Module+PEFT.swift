@@ -42,30 +42,37 @@ extension Module {
     public func addBottleneckAdapters(
         _ configuration: BottleneckAdapterConfiguration, initializer: inout Initializer
     ) throws -> [String] {
-        try configuration.validate()
-        func ends(_ name: String, _ entry: String) -> Bool { name == entry || name.hasSuffix("." + entry) }
-        var wrapped: [String] = []
-        for (name, slot) in namedSlots {
-            let attention = ends(name, configuration.attentionOutputModule)
-            let ffn = !attention && ends(name, configuration.feedForwardOutputModule)
-            guard (attention && configuration.afterAttention) || (ffn && configuration.afterFeedForward) else {
-                continue
-            }
+        let slots = try bottleneckSlots(configuration)
+        for (_, slot) in slots {
             let bottleneck = max(1, slot.outputDimensions / configuration.reductionFactor)
             slot.wrap { current in
                 BottleneckAdapter(
                     wrapping: current, name: configuration.name, bottleneck: bottleneck,
                     nonLinearity: configuration.nonLinearity, std: configuration.initStd, initializer: &initializer)
             }
-            wrapped.append(name)
         }
-        guard !wrapped.isEmpty else {
+        return slots.map(\.name)
+    }
+
+    /// The slots a bottleneck adapter goes after: the attention and/or feed-forward output projections. Throws
+    /// when the configuration is invalid or no slot matches.
+    func bottleneckSlots(
+        _ configuration: BottleneckAdapterConfiguration
+    ) throws -> [(name: String, slot: LinearSlot)] {
+        try configuration.validate()
+        func ends(_ name: String, _ entry: String) -> Bool { name == entry || name.hasSuffix("." + entry) }
+        let slots = namedSlots.filter { name, _ in
+            let attention = ends(name, configuration.attentionOutputModule)
+            let ffn = !attention && ends(name, configuration.feedForwardOutputModule)
+            return (attention && configuration.afterAttention) || (ffn && configuration.afterFeedForward)
+        }
+        guard !slots.isEmpty else {
             throw PEFTError(
                 key: "adapters",
                 message: "no module named '\(configuration.attentionOutputModule)' or "
                     + "'\(configuration.feedForwardOutputModule)' in the model")
         }
-        return wrapped
+        return slots
     }
 
     /// Merges every LoRA that wraps a slot's base layer into the base weight (`W ← W + s·B·A`) and puts the base

@@ -33,6 +33,58 @@ public struct CheckpointManifest: Codable, Hashable, Sendable {
     }
 }
 
+extension CheckpointManifest {
+    /// The largest step, epoch, offset or count a checkpoint may hold (2⁴⁸): far beyond any run, and far enough
+    /// from `Int.max` that the loop's arithmetic on it (`step + 1`, `epoch + 1`, `offset + rows`) cannot overflow.
+    public static let countLimit = 1 << 48
+    /// The largest `manifest.json` read (its curve grows by a point per step: about 10 MB per 100k steps).
+    public static let sizeLimit = 512 << 20
+
+    /// Throws, naming `file` and the field, when a count of the manifest is negative or beyond ``countLimit``: a
+    /// damaged or hostile manifest would otherwise trap later (a negative epoch seeds a permutation through
+    /// `UInt64(_:)`, a negative offset indexes before the data).
+    public func validate(file: String) throws {
+        func check(_ value: Int, _ field: String) throws {
+            guard (0...Self.countLimit).contains(value) else {
+                throw TrainingError(
+                    .checkpoint, file: file, message: "'\(field)' is \(value); expected a count in 0...\(Self.countLimit)",
+                    hint: "the checkpoint is damaged: delete its folder to resume from an earlier one")
+            }
+        }
+        try check(step, "step")
+        try check(data.epoch, "data.epoch")
+        try check(data.offset, "data.offset")
+        try check(optimizerStep, "optimizerStep")
+        for (name, s) in parameterSteps.sorted(by: { $0.key < $1.key }) { try check(s, "parameterSteps.\(name)") }
+        try check(state.step, "state.step")
+        try check(state.tokens, "state.tokens")
+        try check(state.evaluationsSinceBest, "state.evaluationsSinceBest")
+        for (i, p) in state.curve.enumerated() {
+            try check(p.step, "state.curve[\(i)].step")
+            try check(p.tokens, "state.curve[\(i)].tokens")
+        }
+        for (i, e) in state.evaluations.enumerated() { try check(e.step, "state.evaluations[\(i)].step") }
+    }
+}
+
+extension TrainingState {
+    /// `values[key]` as a whole number in `range` (nil when absent): for the positions and steps a stage keeps in
+    /// the checkpointed values as Doubles. Throws, naming `file` (the checkpoint's manifest) and the field, on a
+    /// value that is not finite, not whole or out of range, where a plain `Int(_:)` would trap.
+    public func count(
+        _ key: String, in range: ClosedRange<Int> = 0...CheckpointManifest.countLimit, file: String
+    ) throws -> Int? {
+        guard let v = values[key] else { return nil }
+        guard let n = Int(exactly: v), range.contains(n) else {
+            throw TrainingError(
+                .checkpoint, file: file,
+                message: "'state.values.\(key)' is \(v); expected a whole number in \(range.lowerBound)...\(range.upperBound)",
+                hint: "the checkpoint is damaged: delete its folder to resume from an earlier one")
+        }
+        return n
+    }
+}
+
 /// Checkpoints in a stage's scratch folder: `step-<8 digits>/` holding `manifest.json`, `model.safetensors`
 /// (parameters by name) and `optimizer.safetensors` (`m.<name>` and `v.<name>`).
 ///
@@ -49,6 +101,9 @@ public struct CheckpointStore: Sendable {
     }
 
     static func folderName(_ step: Int) -> String { "step-" + String(format: "%08d", step) }
+
+    /// The manifest of the checkpoint at `step` (the file errors about a resumed state name).
+    public func manifestPath(step: Int) -> String { directory + "/" + Self.folderName(step) + "/manifest.json" }
 
     /// Saves `model`'s parameters and `optimizer`'s state under `manifest.step`, then prunes old checkpoints.
     public func save(_ manifest: CheckpointManifest, model: any Module, optimizer: AdamW) throws {
@@ -109,11 +164,15 @@ public struct CheckpointStore: Sendable {
 
     /// Loads one checkpoint folder into `model` and `optimizer`.
     public func restore(folder: String, model: any Module, optimizer: AdamW) throws -> CheckpointManifest {
-        let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json"))
+        let path = folder + "/manifest.json"
+        guard let data = try ModelFile.read(path, maxBytes: CheckpointManifest.sizeLimit) else {
+            throw TrainingError(.checkpoint, file: path, message: "no manifest")
+        }
         let manifest = try JSONDecoder().decode(CheckpointManifest.self, from: data)
         guard manifest.format == CheckpointManifest.currentFormat else {
             throw TrainingError(.checkpoint, file: folder, message: "checkpoint format \(manifest.format)")
         }
+        try manifest.validate(file: path)
         let weights = try SafeTensorsFile(path: folder + "/model.safetensors")
         var seen = Set<ObjectIdentifier>()
         for (name, tensor) in model.namedParameters where seen.insert(ObjectIdentifier(tensor)).inserted {
@@ -125,7 +184,14 @@ public struct CheckpointStore: Sendable {
         }
         let moments = try SafeTensorsFile(path: folder + "/optimizer.safetensors")
         var state: [String: AdamW.State] = [:]
+        let shapes = Dictionary(model.namedParameters.map { ($0.name, $0.tensor.shape) }) { a, _ in a }
         for (name, step) in manifest.parameterSteps {
+            // A moment of another shape than its parameter would be read and written past its end by the update.
+            for key in ["m." + name, "v." + name] where moments.entries[key]?.shape != shapes[name] {
+                throw TrainingError(
+                    .checkpoint, file: moments.path,
+                    message: "'\(key)' is missing or has shape \(moments.entries[key]?.shape ?? []), the parameter \(shapes[name] ?? [])")
+            }
             state[name] = AdamW.State(m: try moments.tensor("m." + name), v: try moments.tensor("v." + name), step: step)
         }
         let unknown = optimizer.restore(step: manifest.optimizerStep, state: state)

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Models
 
 /// One packed corpus of a tokenize stage's artifact (docs/token-shards.md): its split shards and what
 /// `index.json` says about the tokenizer that made them. Read by the stages that train or evaluate language
@@ -32,9 +33,12 @@ public struct CorpusArtifact: Sendable {
         var seen: [String] = []
         for (stage, dir) in upstream.sorted(by: { $0.key < $1.key }) {
             let indexPath = dir + "/index.json"
-            guard let data = FileManager.default.contents(atPath: indexPath) else { continue }
-            guard data.count < maximumIndexSize,
-                let index = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+            let read: Data?
+            do { read = try ModelFile.read(indexPath, maxBytes: maximumIndexSize) } catch let e as ModelError {
+                throw TrainingError(.invalidInput, file: indexPath, message: e.message)
+            }
+            guard let data = read else { continue }
+            guard let index = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
             else {
                 throw TrainingError(.invalidInput, file: indexPath, message: "not a tokenize index (unreadable JSON)")
             }

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Models
 import Tensor
 
 /// Builds padded LM batches from shard rows: masked for MLM (``MaskedLMCollator``), shifted for CLM.
@@ -59,7 +60,7 @@ public struct LMBatchBuilder: Sendable {
 
     /// `continues[id]`: the WordPiece token `id` starts with the continuation prefix (`##`).
     static func wordPieceContinuations(_ path: String, count: Int) throws -> [Bool] {
-        guard let data = FileManager.default.contents(atPath: path), data.count < 256 << 20,
+        guard let data = try? ModelFile.read(path, maxBytes: ModelFile.tokenizerLimit),
             let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let model = json["model"] as? [String: Any]
         else {

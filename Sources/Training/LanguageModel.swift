@@ -95,7 +95,11 @@ public enum LanguageModel {
         } catch {
             throw TrainingError(.invalidInput, file: directory, message: "\(error)")
         }
-        guard let data = FileManager.default.contents(atPath: configPath) else {
+        let read: Data?
+        do { read = try ModelFile.read(configPath, maxBytes: ModelFile.configLimit) } catch let e as ModelError {
+            throw TrainingError(.invalidInput, file: configPath, message: e.message)
+        }
+        guard let data = read else {
             throw TrainingError(
                 .invalidInput, file: configPath, message: "not found", hint: "the model must be an HF model folder")
         }
@@ -187,9 +191,7 @@ public enum LanguageModel {
             try m.save(to: URL(fileURLWithPath: directory))
             return
         }
-        var config =
-            (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: baseConfig))))
-            as? [String: Any] ?? [:]
+        var config = try MultitaskArtifact.jsonObject(baseConfig)
         switch self {
         case .masked: config["architectures"] = ["BertForMaskedLM"]
         case .causal: config["architectures"] = ["GPT2LMHeadModel"]

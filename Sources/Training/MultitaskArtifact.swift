@@ -11,7 +11,8 @@ import Tensor
 /// Bottleneck adapters and task-specific LoRA cannot be merged into the one trunk's weights: when the model has
 /// them, `multitask.json` records their configuration (`adapters`, `task_lora`) and `multitask.safetensors` holds
 /// their weights under the model's names (`encoder.layer.N.….adapters.<name>.*`, `….lora_A.<task>.weight`);
-/// reading adds them to the trunk (task LoRA first, then adapters, as the stage does) before loading.
+/// reading adds them to the trunk (task LoRA first, then adapters, as the stage does) before loading. Task-specific
+/// adapters (`task_adapters`) are kept the same way, under `….adapters.<task>.*`.
 public enum MultitaskArtifact {
     public static let configName = "multitask.json"
     public static let weightsName = "multitask.safetensors"
@@ -29,10 +30,12 @@ public enum MultitaskArtifact {
         var adapters: BottleneckAdapterConfiguration?
         /// The trunk's task-specific LoRA, one per task (absent: none).
         var taskLoRA: LoRAConfiguration?
+        /// The trunk's task-specific bottleneck adapters, one set per task (absent: none).
+        var taskAdapters: BottleneckAdapterConfiguration?
 
         enum CodingKeys: String, CodingKey {
             case formatVersion = "format_version", tasks, pooling, hiddenSize = "hidden_size", experts, domains
-            case headDropout = "head_dropout", adapters, taskLoRA = "task_lora"
+            case headDropout = "head_dropout", adapters, taskLoRA = "task_lora", taskAdapters = "task_adapters"
         }
     }
 
@@ -41,19 +44,21 @@ public enum MultitaskArtifact {
     /// task-specific LoRA, whose weights are then written too.
     public static func write(
         _ model: MultitaskModel, extra: [(name: String, tensor: Tensor)] = [],
-        adapters: BottleneckAdapterConfiguration? = nil, taskLoRA: LoRAConfiguration? = nil, directory: String
+        adapters: BottleneckAdapterConfiguration? = nil, taskLoRA: LoRAConfiguration? = nil,
+        taskAdapters: BottleneckAdapterConfiguration? = nil, directory: String
     ) throws {
         let config = Config(
             formatVersion: formatVersion, tasks: model.tasks, pooling: model.pooling,
             hiddenSize: model.trunk.config.hiddenSize, experts: model.experts?.configuration,
             domains: model.domainClassifier?.outProjection.outputDimensions ?? 0, headDropout: model.headDropout,
-            adapters: adapters, taskLoRA: taskLoRA)
+            adapters: adapters, taskLoRA: taskLoRA, taskAdapters: taskAdapters)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try (encoder.encode(config) + Data("\n".utf8))
             .write(to: URL(fileURLWithPath: directory + "/" + configName), options: .atomic)
-        let unmerged = adapters == nil && taskLoRA == nil ? [] : unmergedParameters(of: model.trunk)
+        let unmerged =
+            adapters == nil && taskLoRA == nil && taskAdapters == nil ? [] : unmergedParameters(of: model.trunk)
         try SafeTensorsFile.write(ownParameters(of: model) + unmerged + extra, to: directory + "/" + weightsName)
     }
 
@@ -74,15 +79,23 @@ public enum MultitaskArtifact {
                 .invalidInput, file: directory, message: "'\(name)': a shared LoRA is not merged",
                 hint: "call mergeLoRA() on the trunk before writing it")
         }
-        var config =
-            (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: baseConfig))))
-            as? [String: Any] ?? [:]
+        var config = try Self.jsonObject(baseConfig)
         config["architectures"] = ["BertModel"]
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
         try json.write(to: URL(fileURLWithPath: directory + "/config.json"))
         let weights = trunk.namedParameters.filter { !isUnmerged($0.name) }
         try SafeTensorsFile.write(weights, metadata: ["format": "pt"], to: directory + "/model.safetensors")
+    }
+
+    /// The JSON object of the capped `config.json` at `path` (empty when absent or not an object), for copying a
+    /// base's configuration into an export.
+    static func jsonObject(_ path: String) throws -> [String: Any] {
+        let data: Data?
+        do { data = try ModelFile.read(path, maxBytes: ModelFile.configLimit) } catch let e as ModelError {
+            throw TrainingError(.invalidInput, file: path, message: e.message)
+        }
+        return data.flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any] ?? [:]
     }
 
     /// The parameters outside the trunk.
@@ -106,11 +119,12 @@ public enum MultitaskArtifact {
     /// mismatched configuration, or a missing or mis-shaped tensor.
     public static func read(directory: String, trunk: BertModel) throws -> MultitaskModel {
         let path = directory + "/" + configName
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TrainingError(.invalidInput, file: path, message: "cannot read the multitask configuration")
+        let read: Data?
+        do { read = try ModelFile.read(path, maxBytes: 4 << 20) } catch let e as ModelError {
+            throw TrainingError(.invalidInput, file: path, message: e.message)
         }
-        guard data.count <= 4 << 20 else {
-            throw TrainingError(.invalidInput, file: path, message: "larger than 4 MiB")
+        guard let data = read else {
+            throw TrainingError(.invalidInput, file: path, message: "cannot read the multitask configuration")
         }
         let config: Config
         do { config = try JSONDecoder().decode(Config.self, from: data) } catch {
@@ -144,10 +158,14 @@ public enum MultitaskArtifact {
                     lora, tasks: config.tasks.map(\.name), initializer: &ini, context: context, selector: selector)
             }
             if let adapters = config.adapters { try trunk.addBottleneckAdapters(adapters, initializer: &ini) }
+            if let adapters = config.taskAdapters {
+                try trunk.addTaskBottleneckAdapters(
+                    adapters, tasks: config.tasks.map(\.name), initializer: &ini, selector: selector)
+            }
             model = try MultitaskModel(
                 trunk: trunk, tasks: config.tasks, pooling: config.pooling, experts: config.experts,
                 domains: config.domains, headDropout: config.headDropout, seed: 0)
-            if config.taskLoRA != nil {
+            if config.taskLoRA != nil || config.taskAdapters != nil {
                 model.contextSource = context
                 model.taskSelector = selector
             }
@@ -160,7 +178,9 @@ public enum MultitaskArtifact {
         let weights = directory + "/" + weightsName
         do {
             let file = try SafeTensorsFile(path: weights)
-            let unmerged = config.adapters == nil && config.taskLoRA == nil ? [] : unmergedParameters(of: trunk)
+            let unmerged =
+                config.adapters == nil && config.taskLoRA == nil && config.taskAdapters == nil
+                ? [] : unmergedParameters(of: trunk)
             for (name, t) in ownParameters(of: model) + unmerged {
                 guard let entry = file.entries[name] else {
                     throw TrainingError(.invalidInput, file: weights, message: "missing tensor '\(name)'")

@@ -117,7 +117,7 @@ public final class MultitaskModel: Module {
     public func callAsFunction(_ batch: TaskBatch, context: ForwardContext) -> Output {
         contextSource?.current = context
         taskSelector?.current = tasks[batch.task].name
-        let hidden = trunk(batch.input, context: context)  // [B, T, C]
+        let hidden = trunk(trunkInput(batch.input), context: context)  // [B, T, C]
         let pooled = pooling(hidden, mask: batch.input.attentionMask)  // [B, C]
         let head = heads[batch.task]
         guard head.kind.isSequenceLevel else {
@@ -126,6 +126,16 @@ public final class MultitaskModel: Module {
         guard let experts else { return Output(output: head(pooled, context: context), gates: nil, pooled: pooled) }
         let (mixes, gates) = experts(pooled)
         return Output(output: head(mixes[batch.task], context: context), gates: gates[batch.task], pooled: pooled)
+    }
+
+    /// `input` as the trunk takes it: a trunk with one token type (`type_vocab_size: 1`, RoBERTa-style) gets no
+    /// segment ids, so a pair's second text is type 0 as well — what HF's tokenizers give such models for pairs
+    /// (RoBERTa's `create_token_type_ids_from_sequences` returns zeros); type 1 would index past its embedding.
+    public func trunkInput(_ input: EncoderInput) -> EncoderInput {
+        guard trunk.config.typeVocabSize < 2, input.tokenTypeIds != nil else { return input }
+        var single = input
+        single.tokenTypeIds = nil
+        return single
     }
 
     /// The task loss of `batch` (and the forward's output, for metrics).

@@ -180,13 +180,13 @@ struct Predictor {
         let model = try MultitaskArtifact.loadModel(directory: directory)
         self.model = model
         let path = directory + "/tokenizer.json"
-        let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue
-        guard let size else { throw PredictorError(message: "\(path): not found (the model's tokenizer)") }
-        guard size <= Self.maximumTokenizerSize else {
-            throw PredictorError(message: "\(path): \(size) bytes; at most \(Self.maximumTokenizerSize) are read")
+        let bytes: Data?
+        do { bytes = try ModelFile.read(path, maxBytes: Self.maximumTokenizerSize) } catch let e as ModelError {
+            throw PredictorError(message: "\(path): \(e.message)")
         }
+        guard let bytes else { throw PredictorError(message: "\(path): not found (the model's tokenizer)") }
         var tok: Tokenizer
-        do { tok = try Tokenizer(contentsOf: URL(fileURLWithPath: path)) } catch {
+        do { tok = try Tokenizer(json: bytes) } catch {
             throw PredictorError(message: "\(path): \(error)")
         }
         maxLength = min(tok.truncation?.maxLength ?? Int.max, model.trunk.config.maxPositionEmbeddings)

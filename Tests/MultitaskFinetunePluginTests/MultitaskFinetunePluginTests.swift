@@ -70,6 +70,7 @@ import Training
     @Test(arguments: [
         ["method": "none"], ["method": "lora", "rank": 4, "alpha": 8.0], ["method": "lora", "rank": 2, "per_task": true],
         ["method": "adapters", "reduction_factor": 2],
+        ["method": "adapters", "reduction_factor": 2, "per_task": true],
     ] as [StageKit.JSONValue])
     func aRunTrainsAndItsArtifactLoadsWithTheReportedScores(peft: StageKit.JSONValue) async throws {
         let ws = try MultitaskWorkspace()
@@ -136,7 +137,22 @@ import Training
             }
         case "adapters":
             #expect(share < 0.2)
-            #expect(fm.fileExists(atPath: out + "/adapters/default/adapter.safetensors"))
+            if peft["per_task"]?.boolValue == true {
+                // One AdapterHub folder per task, its adapter named after the task; the shared trunk is the base's,
+                // bitwise (frozen, LayerNorms included).
+                for t in ["topic", "length", "share"] {
+                    let file = try SafeTensorsFile(path: out + "/adapters/\(t)/adapter.safetensors")
+                    #expect(file.names.count == 2 * 2 * 4 && file.names.allSatisfy { $0.contains(".adapters.\(t).") })
+                    let config = try AdapterHubFiles.readConfiguration(directory: out + "/adapters/\(t)")
+                    #expect(config.name == t)
+                }
+                let base = try SafeTensorsFile(path: ws.model + "/model.safetensors")
+                for name in trunkFile.names {
+                    #expect(try trunkFile.tensor(name).scalars == base.tensor(name).scalars, "\(name)")
+                }
+            } else {
+                #expect(fm.fileExists(atPath: out + "/adapters/default/adapter.safetensors"))
+            }
         default: #expect(share > 0.99)
         }
     }
@@ -175,6 +191,29 @@ import Training
         let multitask = try SafeTensorsFile(path: ws.root + "/straight/output/multitask.safetensors")
         #expect(multitask.entries["loss_weighting.log_vars"]?.shape == [3])
         #expect(multitask.entries["domain_classifier.out_proj.weight"]?.shape == [2, 8])
+    }
+
+    /// A checkpoint whose stage numbers (a task's data position, kept as a Double) are not counts fails the resume
+    /// with the manifest and the field named; `Int(_:)` on them trapped before.
+    @Test func aResumedCheckpointWithAHostileDataPositionIsALocatedError() async throws {
+        let ws = try MultitaskWorkspace()
+        let params = Self.params(steps: 3)
+        let first = try await ws.run(try ws.request("c", params: params))
+        #expect(first.status == 0, "\(first.events.suffix(3))")
+        let manifest = ws.root + "/c/scratch/checkpoints/step-00000003/manifest.json"
+        var json = try #require(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifest))) as? [String: Any])
+        var state = try #require(json["state"] as? [String: Any])
+        var values = try #require(state["values"] as? [String: Any])
+        #expect(values["data.0.epoch"] != nil)
+        values["data.0.epoch"] = 1e300
+        state["values"] = values
+        json["state"] = state
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: manifest))
+        let second = try await ws.run(try ws.request("c", params: params))
+        #expect(second.status == 1, "\(second.reason) \(second.status)")
+        let error = second.error ?? ""
+        #expect(error.hasPrefix(manifest + ": error: 'state.values.data.0.epoch' is 1e+300"), "\(error)")
     }
 
     @Test func aDomainPretrainedTrunkIsUsedWhenUpstream() async throws {

@@ -60,13 +60,38 @@ import Testing
             [("heads.spam.dense.weight", Tensor(zeros: [2, 8]))], to: dir + "/multitask.safetensors")
         #expect(throws: TrainingError.self) { try MultitaskArtifact.read(directory: dir, trunk: m.trunk) }
     }
+
+    /// `multitask.json` and the trunk's `config.json` are read capped: a FIFO (which blocked the whole-file read
+    /// forever), a device (read until memory ran out) or a file past the cap is a located error, not a read.
+    @Test func theConfigurationFilesAreReadCapped() throws {
+        let m = try TinyMultitask.model()
+        let dir = temporary()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try MultitaskArtifact.write(m, directory: dir)
+        let path = dir + "/multitask.json"
+        try FileManager.default.removeItem(atPath: path)
+        #expect(mkfifo(path, 0o600) == 0)
+        let fifo = try #require(throws: TrainingError.self) { try MultitaskArtifact.read(directory: dir, trunk: m.trunk) }
+        #expect(fifo.file == path && fifo.message.contains("not a regular file (a FIFO)"), "\(fifo)")
+        try FileManager.default.removeItem(atPath: path)
+        try Data(count: (4 << 20) + 1).write(to: URL(fileURLWithPath: path))
+        let large = try #require(throws: TrainingError.self) { try MultitaskArtifact.read(directory: dir, trunk: m.trunk) }
+        #expect(large.file == path && large.message.contains("at most \(4 << 20)"), "\(large)")
+
+        let config = dir + "/config.json"
+        try FileManager.default.createSymbolicLink(atPath: config, withDestinationPath: "/dev/zero")
+        let device = try #require(throws: ModelError.self) { try BertConfig(contentsOf: URL(fileURLWithPath: config)) }
+        #expect(device.path == config && device.message.contains("a character device"), "\(device)")
+        #expect(throws: TrainingError.self) { try MultitaskArtifact.loadModel(directory: dir) }
+        #expect(throws: TrainingError.self) { try MultitaskArtifact.writeTrunk(m.trunk, baseConfig: config, directory: dir + "/out") }
+    }
 }
 
 /// What the multitask-finetune stage writes — the trunk in HF layout (LoRA merged) beside the multitask files —
 /// loads through `MultitaskArtifact.loadModel` into a model with the in-memory model's outputs, for each PEFT
 /// method: a merged shared LoRA, bottleneck adapters and per-task LoRA (both rebuilt from multitask.json).
 @Suite struct MultitaskArtifactLoadModelTests {
-    enum Method: CaseIterable { case full, lora, adapters, taskLoRA }
+    enum Method: CaseIterable { case full, lora, adapters, taskLoRA, taskAdapters }
 
     /// A trained-looking model: every parameter randomised, so a part that is not written or read back shows.
     func model(_ method: Method) throws -> MultitaskModel {
@@ -82,13 +107,16 @@ import Testing
         case .taskLoRA:
             try trunk.applyTaskLoRA(
                 lora, tasks: TinyMultitask.tasks.map(\.name), initializer: &ini, context: context, selector: selector)
+        case .taskAdapters:
+            try trunk.addTaskBottleneckAdapters(
+                .init(reductionFactor: 2), tasks: TinyMultitask.tasks.map(\.name), initializer: &ini, selector: selector)
         }
         let m = try MultitaskModel(
             trunk: trunk, tasks: TinyMultitask.tasks, pooling: .mean,
             experts: .init(sharedExperts: 2, taskExperts: 1, expertHidden: 6, expertOutput: 5), headDropout: 0,
             seed: 4)
         m.contextSource = context
-        if method == .taskLoRA { m.taskSelector = selector }
+        if method == .taskLoRA || method == .taskAdapters { m.taskSelector = selector }
         for (k, (_, p)) in m.namedParameters.enumerated() {
             let r = GradientCheck.randomTensor(p.shape, seed: UInt64(100 + k), scale: 0.3)
             withExtendedLifetime(r) { p.pointer.update(from: r.pointer, count: r.count) }
@@ -115,7 +143,7 @@ import Testing
             m, adapters: method == .adapters ? .init(reductionFactor: 2) : nil,
             taskLoRA: method == .taskLoRA
                 ? LoRAConfiguration(rank: 2, alpha: 4, targetModules: ["query", "value", "output.dense"]) : nil,
-            directory: dir)
+            taskAdapters: method == .taskAdapters ? .init(reductionFactor: 2) : nil, directory: dir)
         let trunkNames = try SafeTensorsFile(path: dir + "/model.safetensors").names
         #expect(!trunkNames.contains { $0.contains("lora_") || $0.contains("adapters") })
 
@@ -126,7 +154,7 @@ import Testing
             #expect(diff < 1e-5, "\(method): max |difference| \(diff)")
         }
         // Without its per-task LoRA or adapters the trunk computes something else: they were really rebuilt.
-        if method == .adapters || method == .taskLoRA {
+        if method == .adapters || method == .taskLoRA || method == .taskAdapters {
             let bare = try MultitaskModel(
                 trunk: BertModel(directory: URL(fileURLWithPath: dir), pooler: false), tasks: TinyMultitask.tasks,
                 pooling: .mean, experts: back.experts?.configuration, headDropout: 0, seed: 4)

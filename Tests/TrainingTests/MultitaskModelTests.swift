@@ -59,4 +59,30 @@ import Testing
         #expect(level.taskExperts[1][0].fc2.weight.grad == nil)  // another task's expert is not used by spam
         #expect(m.heads[1].dense.weight.grad == nil)
     }
+
+    /// A pair on a trunk with one token type (`type_vocab_size: 1`): its second text's type 1 would index past
+    /// the token-type embedding (a trap before); like HF's tokenizers for such models, every token is type 0 —
+    /// in training, in the step's domain passes and in inference.
+    @Test func aPairOnATrunkWithOneTokenTypeIsReadAsAllType0() throws {
+        var c = TinyMultitask.config
+        c.typeVocabSize = 1
+        let m = try MultitaskModel(
+            trunk: BertModel(config: c, pooler: false, seed: 3),
+            tasks: [TaskSpec(name: "nli", kind: .pairClassification, labels: 3)], pooling: .mean, headDropout: 0,
+            seed: 4)
+        var pair = TinyMultitask.input(0)
+        pair.tokenTypeIds = [0, 0, 1, 1, 0, 1, 1, 1, 0, 0, 1, 1]
+        var single = pair
+        single.tokenTypeIds = nil
+        let a = GradMode.withoutGrad { m(TaskBatch(task: 0, input: pair, classes: [0, 2, 1]), context: .inference) }
+        let b = GradMode.withoutGrad { m(TaskBatch(task: 0, input: single, classes: [0, 2, 1]), context: .inference) }
+        #expect(a.output.scalars == b.output.scalars)
+        // (Compared by probabilities: a classifier's `value` is NaN.)
+        let predicted = try MultitaskInference.predict(m, input: pair, tasks: [0]).rows.map { $0.map(\.probabilities) }
+        #expect(predicted == (try MultitaskInference.predict(m, input: single, tasks: [0]).rows.map { $0.map(\.probabilities) }))
+        // With two token types the segment ids are used.
+        let two = try TinyMultitask.model()
+        let x = GradMode.withoutGrad { two.trunk(two.trunkInput(pair), context: .inference).scalars }
+        #expect(x != GradMode.withoutGrad { two.trunk(single, context: .inference).scalars })
+    }
 }

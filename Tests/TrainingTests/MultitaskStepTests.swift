@@ -91,3 +91,43 @@ import Testing
         #expect(gateMeans[2] == nil)  // the tagger bypasses the experts
     }
 }
+
+/// Task-specific bottleneck adapters on a tiny BERT: a task's batch sends gradient to its own adapters only, the
+/// shared trunk stays bitwise as it was through training steps, and the adapters of every task change.
+@Suite struct TaskAdapterTrainingTests {
+    @Test func eachTasksAdaptersLearnFromItsOwnBatchesOnlyAndTheTrunkStaysBitwise() throws {
+        let trunk = BertModel(config: TinyMultitask.config, pooler: false, seed: 3)
+        var ini = Initializer(seed: 5)
+        let selector = TaskSelector()
+        let names = TinyMultitask.tasks.map(\.name)
+        try trunk.addTaskBottleneckAdapters(.init(reductionFactor: 2), tasks: names, initializer: &ini, selector: selector)
+        let m = try MultitaskModel(trunk: trunk, tasks: TinyMultitask.tasks, pooling: .mean, headDropout: 0, seed: 4)
+        m.taskSelector = selector
+        let optimizer = AdamW(
+            groups: ParameterGroups(learningRate: 1e-2, trainable: ["*.adapters.*", "heads.*"]).apply(to: m))
+        func adapters(of task: String) -> [Tensor] {
+            m.trunk.namedParameters.filter { $0.name.contains(".adapters.\(task).") }.map(\.tensor)
+        }
+        let base = m.trunk.namedParameters.filter { !$0.name.contains(".adapters.") }
+        #expect(!base.isEmpty && base.allSatisfy { !$0.tensor.requiresGrad })
+        for (k, b) in TinyMultitask.batches.enumerated() {
+            m.zeroGrad()
+            GradMode.withGrad { m.loss(b, context: .inference).loss.backward() }
+            for (j, task) in names.enumerated() {
+                let grads = adapters(of: task).map(\.grad)
+                #expect(grads.count == 2 * 2 * 4)  // 2 layers × 2 places × (down, up) × (weight, bias)
+                #expect(grads.allSatisfy { (j == k) == ($0 != nil) }, "batch of \(names[k]), adapters of \(task)")
+            }
+        }
+        let baseBefore = base.map(\.tensor.scalars)
+        let adaptersBefore = names.map { adapters(of: $0).map(\.scalars) }
+        let step = MultitaskStep(model: m, weighting: .fixed([]), pcgrad: false, seed: 9)
+        for s in 0..<3 {
+            m.zeroGrad()
+            _ = step.run(TinyMultitask.batches, step: s)
+            optimizer.update()
+        }
+        #expect(base.map(\.tensor.scalars) == baseBefore)
+        for (k, task) in names.enumerated() { #expect(adapters(of: task).map(\.scalars) != adaptersBefore[k]) }
+    }
+}

@@ -4,9 +4,10 @@ import Foundation
     import Glibc
 #endif
 
-/// Reads small files a user controls (pipeline files, the daemon's configuration) without letting the file
-/// decide how long the read takes or how much it costs: it must be a regular file (a FIFO would block, a
-/// device such as /dev/zero would never end), it is opened non-blocking, and at most `maxBytes` are read.
+/// Reads small files a user controls (pipeline files, the daemon's configuration, model configs, checkpoint
+/// manifests) without letting the file decide how long the read takes or how much it costs: it must be a regular
+/// file (a FIFO would block, a device such as /dev/zero would never end), it is opened non-blocking, and at most
+/// `maxBytes` are read.
 public enum BoundedFile {
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case cannotOpen(String)
@@ -53,6 +54,15 @@ public enum BoundedFile {
         }
         if count > maxBytes { throw .tooLarge(count, limit: maxBytes) }
         return Array(bytes[0..<count])
+    }
+
+    /// The bytes of the file at `path` as `Data`, or nil when there is no file there; throws for anything else
+    /// (a directory, a FIFO, a device, a file larger than `maxBytes`, a read error). Symbolic links are followed
+    /// (model folders are often links into a cache).
+    public static func contentsIfPresent(_ path: String, maxBytes: Int) throws(Failure) -> Data? {
+        var st = stat()
+        if stat(path, &st) != 0 && errno == ENOENT { return nil }
+        return Data(try read(path, maxBytes: maxBytes, followSymlinks: true))
     }
 
     static func kindName(_ mode: mode_t) -> String {
