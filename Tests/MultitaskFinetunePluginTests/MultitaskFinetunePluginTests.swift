@@ -197,10 +197,13 @@ import Training
     /// with the manifest and the field named; `Int(_:)` on them trapped before.
     @Test func aResumedCheckpointWithAHostileDataPositionIsALocatedError() async throws {
         let ws = try MultitaskWorkspace()
-        let params = Self.params(steps: 3)
+        let params = Self.params(steps: 5)
         let first = try await ws.run(try ws.request("c", params: params))
         #expect(first.status == 0, "\(first.events.suffix(3))")
-        let manifest = ws.root + "/c/scratch/checkpoints/step-00000003/manifest.json"
+        let checkpoints = ws.root + "/c/scratch/checkpoints"
+        let newest = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: checkpoints).filter { $0.hasPrefix("step-") }.max())
+        let manifest = checkpoints + "/" + newest + "/manifest.json"
         var json = try #require(
             JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifest))) as? [String: Any])
         var state = try #require(json["state"] as? [String: Any])
