@@ -67,6 +67,28 @@ import Training
         return out
     }
 
+    /// Copies the stage's output to `dir` with `ours.safetensors`: `input_ids`, `attention_mask` (6 validation rows
+    /// of `topic`) and `hidden_<task>`, the loaded model's trunk output `[B, T, C]` with that task's adapters.
+    static func keepForAdapters(_ model: MultitaskModel, output: String, workspace ws: MultitaskWorkspace, to dir: String) throws {
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: dir)
+        try fm.createDirectory(atPath: (dir as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try fm.copyItem(atPath: output, toPath: dir)
+        let shard = try TokenShardReader(path: ws.artifact + "/tokens/topic/validation.bin")
+        let batch = try TaskBatcher(task: 0, spec: model.tasks[0], padID: 0).batch(shard, rows: Array(0..<6))
+        let input = batch.input
+        var tensors: [(name: String, tensor: Tensor)] = [
+            ("input_ids", Tensor(input.inputIds.map(Float.init), shape: [input.batch, input.time])),
+            ("attention_mask", Tensor((input.attentionMask ?? []).map(Float.init), shape: [input.batch, input.time])),
+        ]
+        for t in model.tasks {
+            model.taskSelector?.current = t.name
+            tensors.append(("hidden_" + t.name, GradMode.withoutGrad { model.trunk(input, context: .inference) }))
+        }
+        model.taskSelector?.current = nil
+        try SafeTensorsFile.write(tensors, to: dir + "/ours.safetensors")
+    }
+
     @Test(arguments: [
         ["method": "none"], ["method": "lora", "rank": 4, "alpha": 8.0], ["method": "lora", "rank": 2, "per_task": true],
         ["method": "adapters", "reduction_factor": 2],
@@ -152,6 +174,13 @@ import Training
                 }
             } else {
                 #expect(fm.fileExists(atPath: out + "/adapters/default/adapter.safetensors"))
+            }
+            // FINETUNED_EXPORT_DIR keeps the stage's output and our trunk's hidden states for
+            // scripts/golden/check-exports.py --kind stage-adapters (the adapters library loads the export).
+            if let keep = ProcessInfo.processInfo.environment["FINETUNED_EXPORT_DIR"] {
+                try Self.keepForAdapters(
+                    model, output: out, workspace: ws,
+                    to: keep + (peft["per_task"]?.boolValue == true ? "/stage-adapters-per-task" : "/stage-adapters"))
             }
         default: #expect(share > 0.99)
         }
