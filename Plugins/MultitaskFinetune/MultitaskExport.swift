@@ -22,6 +22,9 @@ enum MultitaskExport {
         let fm = FileManager.default
 
         var taskLoRA: LoRAConfiguration?
+        // PEFT's task type follows the HF class the trunk's names belong to: a bare BertModel has none; the Llama's
+        // names are LlamaForCausalLM's (`model.layers.N.…`), so PEFT loads the adapter as CAUSAL_LM.
+        let taskType: String? = trunk.trunkKind == .decoder ? "CAUSAL_LM" : nil
         switch options.method {
         case .none: break
         case .lora:
@@ -29,18 +32,19 @@ enum MultitaskExport {
                 // One PEFT adapter folder per task (PEFT keeps one per adapter); the trunk stays unmerged.
                 for t in model.tasks {
                     try PEFTLoRAFiles.writeConfiguration(
-                        options.lora, baseModel: nil, taskType: nil, directory: out + "/peft/" + t.name)
+                        options.lora, baseModel: nil, taskType: taskType, directory: out + "/peft/" + t.name)
                     try PEFTLoRAFiles.writeWeights(of: trunk, task: t.name, directory: out + "/peft/" + t.name)
                 }
                 taskLoRA = options.lora
             } else {
-                try PEFTLoRAFiles.writeConfiguration(options.lora, baseModel: nil, taskType: nil, directory: out + "/peft")
+                try PEFTLoRAFiles.writeConfiguration(
+                    options.lora, baseModel: nil, taskType: taskType, directory: out + "/peft")
                 try PEFTLoRAFiles.writeWeights(of: trunk, directory: out + "/peft")
                 try trunk.mergeLoRA()
             }
         case .adapters:
             let dir = out + "/adapters/" + options.adapters.name
-            try AdapterHubFiles.writeConfiguration(options.adapters, hiddenSize: trunk.config.hiddenSize, directory: dir)
+            try AdapterHubFiles.writeConfiguration(options.adapters, hiddenSize: trunk.hiddenSize, directory: dir)
             try AdapterHubFiles.writeWeights(of: trunk, directory: dir)
         }
         try MultitaskArtifact.writeTrunk(trunk, baseConfig: trunkDirectory + "/config.json", directory: out)

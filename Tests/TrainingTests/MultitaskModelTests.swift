@@ -32,7 +32,7 @@ import Testing
         let m = try TinyMultitask.model()
         for b in TinyMultitask.batches {
             let (loss, out) = GradMode.withoutGrad { m.loss(b, context: .inference) }
-            let hidden = GradMode.withoutGrad { m.trunk(b.input, context: .inference) }
+            let hidden = GradMode.withoutGrad { m.trunk.hiddenStates(b.input, context: .inference) }
             let expectedInput =
                 m.heads[b.task].kind.isSequenceLevel ? Pooling.mean(hidden, mask: b.input.attentionMask) : hidden
             let manual = GradMode.withoutGrad {
