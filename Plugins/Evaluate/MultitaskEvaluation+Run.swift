@@ -35,7 +35,7 @@ extension MultitaskEvaluation {
         for job in jobs {
             let spec = job.spec
             let pad = try job.artifact.padID(
-                vocabularies: ([evaluated] + baselines).map(\.model.trunk.config.vocabSize))
+                vocabularies: ([evaluated] + baselines).map(\.model.trunk.vocabularySize))
             func predict(_ c: MultitaskCandidate, _ task: Int) throws -> (
                 predictions: [TaskPrediction], classes: [Int32], values: [Float], gateSum: [Double]?
             ) {

@@ -137,9 +137,9 @@ struct MultitaskEvaluation {
                 }
                 try TaskBatcher(task: t, spec: spec, padID: 0).check(shard)
                 for candidate in [evaluated] + matching.map({ baselines[$0.candidate] }) {
-                    let trunk = candidate.model.trunk.config
+                    let trunk = candidate.model.trunk
                     try InputValidation(
-                        vocabularySize: trunk.vocabSize, maxPositions: trunk.maxPositionEmbeddings,
+                        vocabularySize: trunk.vocabularySize, maxPositions: trunk.maxPositions,
                         classes: spec.kind == .regression ? nil : spec.labels
                     ).check(shard)
                 }

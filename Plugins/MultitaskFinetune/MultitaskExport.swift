@@ -23,6 +23,9 @@ enum MultitaskExport {
 
         var taskLoRA: LoRAConfiguration?
         var taskAdapters: BottleneckAdapterConfiguration?
+        // PEFT's task type follows the HF class the trunk's names belong to: a bare BertModel has none; the Llama's
+        // names are LlamaForCausalLM's (`model.layers.N.…`), so PEFT loads the adapter as CAUSAL_LM.
+        let taskType: String? = trunk.trunkKind == .decoder ? "CAUSAL_LM" : nil
         switch options.method {
         case .none: break
         case .lora:
@@ -30,12 +33,13 @@ enum MultitaskExport {
                 // One PEFT adapter folder per task (PEFT keeps one per adapter); the trunk stays unmerged.
                 for t in model.tasks {
                     try PEFTLoRAFiles.writeConfiguration(
-                        options.lora, baseModel: nil, taskType: nil, directory: out + "/peft/" + t.name)
+                        options.lora, baseModel: nil, taskType: taskType, directory: out + "/peft/" + t.name)
                     try PEFTLoRAFiles.writeWeights(of: trunk, task: t.name, directory: out + "/peft/" + t.name)
                 }
                 taskLoRA = options.lora
             } else {
-                try PEFTLoRAFiles.writeConfiguration(options.lora, baseModel: nil, taskType: nil, directory: out + "/peft")
+                try PEFTLoRAFiles.writeConfiguration(
+                    options.lora, baseModel: nil, taskType: taskType, directory: out + "/peft")
                 try PEFTLoRAFiles.writeWeights(of: trunk, directory: out + "/peft")
                 try trunk.mergeLoRA()
             }
@@ -46,13 +50,13 @@ enum MultitaskExport {
                     var config = options.adapters
                     config.name = t.name
                     let dir = out + "/adapters/" + t.name
-                    try AdapterHubFiles.writeConfiguration(config, hiddenSize: trunk.config.hiddenSize, directory: dir)
+                    try AdapterHubFiles.writeConfiguration(config, hiddenSize: trunk.hiddenSize, directory: dir)
                     try AdapterHubFiles.writeWeights(of: trunk, name: t.name, directory: dir)
                 }
                 taskAdapters = options.adapters
             } else {
                 let dir = out + "/adapters/" + options.adapters.name
-                try AdapterHubFiles.writeConfiguration(options.adapters, hiddenSize: trunk.config.hiddenSize, directory: dir)
+                try AdapterHubFiles.writeConfiguration(options.adapters, hiddenSize: trunk.hiddenSize, directory: dir)
                 try AdapterHubFiles.writeWeights(of: trunk, directory: dir)
             }
         }

@@ -7,7 +7,8 @@ import StageKit
 import Tensor
 import Training
 
-/// The `multitask-finetune` stage: one BERT trunk (the pipeline's model or an upstream domain-pretrain stage's)
+/// The `multitask-finetune` stage: one trunk — a BERT encoder or a Llama decoder (the pipeline's model or an
+/// upstream domain-pretrain stage's)
 /// fine-tuned on several tasks of a tokenize artifact at once — task heads, task sampling, loss weighting,
 /// PCGrad, LoRA or bottleneck adapters, Customized Gate Control experts, a DANN domain classifier — validated
 /// every N steps, the best weights kept, checkpointed and resumable (docs/multitask.md).
@@ -18,7 +19,7 @@ struct MultitaskFinetunePlugin: StagePlugin {
         summary: "Multitask fine-tuning: shared trunk, task heads, sampling, loss weighting, LoRA/adapters, CGC experts.",
         params: MultitaskOptions.schema,
         consumes: "a tokenize artifact with one labelled input per task; optionally a domain-pretrain artifact (trunk); "
-            + "model.base (bert, HF layout)",
+            + "model.base (bert or llama, HF layout; or a folder with one .gguf file)",
         produces: "config.json, model.safetensors (trunk, LoRA merged), tokenizer.json, multitask.json, "
             + "multitask.safetensors, peft/ (or peft/<task>/) or adapters/default/ (or adapters/<task>/), metrics.json, curve.jsonl",
         modelFiles: ["config.json", "model.safetensors", "tokenizer.json"])
@@ -68,21 +69,32 @@ struct MultitaskFinetunePlugin: StagePlugin {
         }
     }
 
+    /// The options that depend on the trunk: the default pooling and LoRA targets filled in, and what the trunk
+    /// cannot have rejected with the key to change.
+    static func check(_ options: inout MultitaskOptions, fitting trunk: any MultitaskTrunk) throws {
+        let kind = trunk.trunkKind
+        if let p = options.pooling, !kind.poolings.contains(p) {
+            throw StageFailure(
+                "pooling: '\(p.rawValue)' does not fit a \(kind.rawValue) trunk (model_type \(trunk.modelType)); use "
+                    + kind.poolings.map(\.rawValue).joined(separator: " or ") + " (or auto)")
+        }
+        options.pooling = options.pooling ?? (kind == .encoder ? .mean : .lastToken)
+        if options.lora.targetModules.isEmpty { options.lora.targetModules = trunk.projectionNames }
+        if options.method == .adapters, kind != .encoder {
+            throw StageFailure(
+                "peft.method: adapters (bottleneck adapters after BERT's output projections) are offered for an "
+                    + "encoder trunk only; the trunk is model_type \(trunk.modelType) (use method: lora)")
+        }
+    }
+
     func train(_ request: RunRequest, context: StageContext) async throws {
-        let options = try MultitaskOptions(request.params)
+        var options = try MultitaskOptions(request.params)
         let threads = max(1, min(request.threads, ProcessInfo.processInfo.activeProcessorCount))
         Parallel.setThreads(threads)
         let seed = UInt64(options.seed ?? request.seed)
         let trunkDir = try Self.trunkDirectory(options.trunk, request: request)
-        let configPath = trunkDir + "/config.json"
-        let config = (try ModelFile.read(configPath, maxBytes: ModelFile.configLimit))
-            .flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any]
-        guard config?["model_type"] as? String == "bert" else {
-            throw StageFailure(
-                "\(configPath): error: model_type '\(config?["model_type"] as? String ?? "?")'; the multitask stage "
-                    + "trains a BERT-family encoder (model_type bert)")
-        }
-        let trunk = try BertModel(directory: URL(fileURLWithPath: trunkDir), pooler: false)
+        let trunk = try MultitaskTrunkLoader.load(directory: trunkDir)
+        try Self.check(&options, fitting: trunk)
 
         // Every input is found and checked before the first kernel runs.
         var tasks: [TaskData] = []
@@ -110,7 +122,7 @@ struct MultitaskFinetunePlugin: StagePlugin {
                 names = vocabulary
             }
             let spec = TaskSpec(name: t.name, kind: t.kind.head, labels: labels, labelNames: names)
-            let pad = try artifact.padID(vocabularies: [trunk.config.vocabSize])
+            let pad = try artifact.padID(vocabularies: [trunk.vocabularySize])
             let batcher = TaskBatcher(task: k, spec: spec, padID: pad)
             if t.kind == .pair, !train.contents.contains(.pairs) {
                 throw StageFailure("\(key): kind pair, but input '\(t.input)' has one text per row (map text_pair)")
@@ -128,8 +140,14 @@ struct MultitaskFinetunePlugin: StagePlugin {
             domains.append((artifact, train))
         }
         let artifacts = tasks.map(\.artifact) + domains.map(\.artifact)
-        let modelTokenizer = trunkDir + "/tokenizer.json"
-        if let bytes = try ModelFile.read(modelTokenizer, maxBytes: ModelFile.tokenizerLimit) {
+        var modelTokenizer = trunkDir + "/tokenizer.json"
+        var tokenizerBytes = try ModelFile.read(modelTokenizer, maxBytes: ModelFile.tokenizerLimit)
+        if let gguf = try GGUFFolder.modelFile(in: trunkDir) {
+            // A GGUF folder's tokenizer is its metadata's, as the tokenize stage derived it.
+            modelTokenizer = gguf
+            tokenizerBytes = try GGUFFolder.tokenizerJSON(ofFile: gguf)
+        }
+        if let bytes = tokenizerBytes {
             let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
             for a in artifacts {
                 try InputValidation.checkTokenizer(
@@ -138,10 +156,9 @@ struct MultitaskFinetunePlugin: StagePlugin {
         } else {
             context.log("\(modelTokenizer) not found: token ids are checked against the vocabulary only", level: .warning)
         }
-        let c = trunk.config
         for t in tasks {
             let validation = InputValidation(
-                vocabularySize: c.vocabSize, maxPositions: c.maxPositionEmbeddings,
+                vocabularySize: trunk.vocabularySize, maxPositions: trunk.maxPositions,
                 classes: t.spec.kind == .regression ? nil : t.spec.labels)
             for (_, shard) in t.artifact.splits.sorted(by: { $0.key < $1.key }) {
                 try t.batcher.check(shard)
@@ -149,7 +166,7 @@ struct MultitaskFinetunePlugin: StagePlugin {
             }
         }
         for d in domains {
-            try InputValidation(vocabularySize: c.vocabSize, maxPositions: c.maxPositionEmbeddings).check(d.shard)
+            try InputValidation(vocabularySize: trunk.vocabularySize, maxPositions: trunk.maxPositions).check(d.shard)
         }
 
         // PEFT on the trunk, then the multitask model over it.

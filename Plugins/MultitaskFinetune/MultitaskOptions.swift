@@ -44,7 +44,8 @@ struct MultitaskOptions: Sendable {
     }
 
     var trunk = "auto"
-    var pooling = Pooling.mean
+    /// nil (`auto`): mean for an encoder trunk, last_token for a decoder.
+    var pooling: Pooling?
     var tasks: [Task] = []
     var strategy = TaskSampler.Strategy.temperature(2, cap: nil)
     var batches = TaskSampler.Batches.singleTask
@@ -102,8 +103,9 @@ struct MultitaskOptions: Sendable {
             summary: "auto: the output of the one upstream stage that has model.safetensors (a domain-pretrain "
                 + "stage), else model.base; base: always model.base; or the name of an upstream stage"),
         ParamSpec(
-            "pooling", .oneOf(Pooling.allCases.map(\.rawValue)), default: "mean",
-            summary: "the sequence representation the heads (or experts) read: cls, mean or last_token"),
+            "pooling", .oneOf(["auto"] + Pooling.allCases.map(\.rawValue)), default: "auto",
+            summary: "the sequence representation the heads (or experts) read: cls or mean (encoder), last_token "
+                + "(decoder); auto: mean for an encoder, last_token for a decoder"),
         ParamSpec("tasks", .map(.object(taskFields)), required: true, summary: "task name → its input, kind, metric, weight"),
         ParamSpec(
             "sampling",
@@ -149,7 +151,10 @@ struct MultitaskOptions: Sendable {
                 ParamSpec("rank", .integer(minimum: 1, maximum: 4096), default: 8),
                 ParamSpec("alpha", .number(minimum: 0.0001, maximum: 1e6), default: 16.0),
                 ParamSpec("dropout", .number(minimum: 0, maximum: 0.99), default: 0.1),
-                ParamSpec("target_modules", .array(.string), default: .array(allProjections.map { .string($0) })),
+                ParamSpec(
+                    "target_modules", .array(.string),
+                    summary: "projections (PEFT module names); absent: every projection of the trunk (BERT: "
+                        + allProjections.joined(separator: ", ") + "; Llama: q_proj … down_proj)"),
                 ParamSpec("rslora", .boolean, default: false, summary: "scale α/√r instead of α/r"),
                 ParamSpec(
                     "per_task", .boolean, default: false,
@@ -207,7 +212,7 @@ struct MultitaskOptions: Sendable {
             throw StageFailure(violations.map(\.description).joined(separator: "; "))
         }
         trunk = p["trunk"]?.stringValue ?? trunk
-        pooling = p["pooling"]?.stringValue.flatMap(Pooling.init) ?? pooling
+        pooling = p["pooling"]?.stringValue.flatMap(Pooling.init)
         let taskMap = p["tasks"]?.objectValue ?? [:]
         guard !taskMap.isEmpty else { throw StageFailure("tasks: name at least one task") }
         for name in taskMap.keys.sorted() {
@@ -270,13 +275,13 @@ struct MultitaskOptions: Sendable {
         lora = LoRAConfiguration(
             rank: peft["rank"]?.intValue ?? 8, alpha: Float(peft["alpha"]?.doubleValue ?? 16),
             dropout: Float(peft["dropout"]?.doubleValue ?? 0.1),
-            targetModules: peft["target_modules"]?.arrayValue?.compactMap(\.stringValue) ?? Self.allProjections,
+            targetModules: peft["target_modules"]?.arrayValue?.compactMap(\.stringValue) ?? [],
             rsLoRA: peft["rslora"]?.boolValue ?? false)
         perTask = peft["per_task"]?.boolValue ?? false
         if perTask && method == .none {
             throw StageFailure("peft.per_task: task-specific modules are offered for methods lora and adapters")
         }
-        if method == .lora, lora.targetModules.isEmpty {
+        if method == .lora, peft["target_modules"] != nil, lora.targetModules.isEmpty {
             throw StageFailure("peft.target_modules: name at least one projection (\(Self.allProjections.joined(separator: ", ")))")
         }
         adapters = BottleneckAdapterConfiguration(

@@ -103,7 +103,7 @@ final class MultitaskRun {
 
         let head = options.headLearningRate
         var frozen: [String] = []
-        if options.method == .none && options.freezeEmbeddings { frozen = ["embeddings.*"] }
+        if options.method == .none && options.freezeEmbeddings { frozen = model.trunk.embeddingPatterns }
         let rules = ParameterGroups(
             learningRate: options.learningRate, weightDecay: options.weightDecay, trainable: trainablePatterns,
             frozen: frozen,

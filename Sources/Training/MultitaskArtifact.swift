@@ -49,7 +49,7 @@ public enum MultitaskArtifact {
     ) throws {
         let config = Config(
             formatVersion: formatVersion, tasks: model.tasks, pooling: model.pooling,
-            hiddenSize: model.trunk.config.hiddenSize, experts: model.experts?.configuration,
+            hiddenSize: model.trunk.hiddenSize, experts: model.experts?.configuration,
             domains: model.domainClassifier?.outProjection.outputDimensions ?? 0, headDropout: model.headDropout,
             adapters: adapters, taskLoRA: taskLoRA, taskAdapters: taskAdapters)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -64,28 +64,25 @@ public enum MultitaskArtifact {
 
     /// The trunk's parameters that stay outside its HF weights: bottleneck adapters (`….adapters.<name>.…`) and
     /// task-specific LoRA (`….lora_A.<task>.weight`, `….lora_B.<task>.weight`).
-    public static func unmergedParameters(of trunk: BertModel) -> [(name: String, tensor: Tensor)] {
+    public static func unmergedParameters(of trunk: any MultitaskTrunk) -> [(name: String, tensor: Tensor)] {
         trunk.namedParameters.filter { isUnmerged($0.name) }
     }
 
     static func isUnmerged(_ name: String) -> Bool { name.contains(".adapters.") || name.contains(".lora_") }
 
-    /// Writes the trunk in HF `BertModel` layout: `config.json` (the base's, `architectures: [BertModel]`) and
-    /// `model.safetensors` (HF names, no prefix, metadata `format: pt`) without adapter weights — merge LoRA into
-    /// the base weights first (``Module/mergeLoRA()``): a LoRA still wrapped would be written under its own names.
-    public static func writeTrunk(_ trunk: BertModel, baseConfig: String, directory: String) throws {
+    /// Writes the trunk in HF layout — `BertModel` (`config.json` the base's, `architectures: [BertModel]`) or
+    /// `LlamaForCausalLM` (its own `config.json`) — and `model.safetensors` (HF names, no prefix, metadata
+    /// `format: pt`) without adapter weights. Merge LoRA into the base weights first (``Module/mergeLoRA()``): a
+    /// LoRA still wrapped would be written under its own names.
+    public static func writeTrunk(_ trunk: any MultitaskTrunk, baseConfig: String, directory: String) throws {
         if let name = trunk.namedParameters.first(where: { $0.name.hasSuffix(".lora_A.weight") })?.name {
             throw TrainingError(
                 .invalidInput, file: directory, message: "'\(name)': a shared LoRA is not merged",
                 hint: "call mergeLoRA() on the trunk before writing it")
         }
-        var config = try Self.jsonObject(baseConfig)
-        config["architectures"] = ["BertModel"]
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
-        try json.write(to: URL(fileURLWithPath: directory + "/config.json"))
-        let weights = trunk.namedParameters.filter { !isUnmerged($0.name) }
-        try SafeTensorsFile.write(weights, metadata: ["format": "pt"], to: directory + "/model.safetensors")
+        try trunk.writeHF(
+            weights: trunk.namedParameters.filter { !isUnmerged($0.name) }, baseConfig: baseConfig,
+            directory: directory)
     }
 
     /// The JSON object of the capped `config.json` at `path` (empty when absent or not an object), for copying a
@@ -105,19 +102,16 @@ public enum MultitaskArtifact {
     }
 
     /// The one entry point for consumers (the evaluate stage, `finetunectl predict`): the trunk from the folder's
-    /// HF files (`config.json`, `model.safetensors`; LoRA merged into the base weights on export) and the
-    /// multitask parts over it. The multitask-finetune stage writes exactly what this reads.
+    /// HF files (`config.json` with `model_type` bert or llama, `model.safetensors`; LoRA merged into the base
+    /// weights on export) and the multitask parts over it. The multitask-finetune stage writes exactly what this
+    /// reads.
     public static func loadModel(directory: String) throws -> MultitaskModel {
-        let trunk: BertModel
-        do { trunk = try BertModel(directory: URL(fileURLWithPath: directory), pooler: false) } catch let e as ModelError {
-            throw TrainingError(.invalidInput, file: directory, message: e.description)
-        }
-        return try read(directory: directory, trunk: trunk)
+        try read(directory: directory, trunk: try MultitaskTrunkLoader.load(directory: directory))
     }
 
     /// Rebuilds the model over `trunk` from `directory`; throws a ``TrainingError`` naming the file on a bad or
     /// mismatched configuration, or a missing or mis-shaped tensor.
-    public static func read(directory: String, trunk: BertModel) throws -> MultitaskModel {
+    public static func read(directory: String, trunk: any MultitaskTrunk) throws -> MultitaskModel {
         let path = directory + "/" + configName
         let read: Data?
         do { read = try ModelFile.read(path, maxBytes: 4 << 20) } catch let e as ModelError {
@@ -134,10 +128,10 @@ public enum MultitaskArtifact {
             throw TrainingError(
                 .invalidInput, file: path, message: "format_version \(config.formatVersion), expected 1")
         }
-        guard config.hiddenSize == trunk.config.hiddenSize else {
+        guard config.hiddenSize == trunk.hiddenSize else {
             throw TrainingError(
                 .invalidInput, file: path,
-                message: "hidden_size \(config.hiddenSize) does not match the trunk's \(trunk.config.hiddenSize)")
+                message: "hidden_size \(config.hiddenSize) does not match the trunk's \(trunk.hiddenSize)")
         }
         guard (0...64).contains(config.domains), config.tasks.count <= 1024,
             config.headDropout >= 0 && config.headDropout < 1

@@ -40,7 +40,7 @@ public enum MultitaskInference {
             }
         }
         return GradMode.withoutGrad {
-            let hidden = model.trunk(model.trunkInput(input), context: .inference)  // [B, T, C]
+            let hidden = model.trunk.hiddenStates(input, context: .inference)  // [B, T, C]
             let pooled = model.pooling(hidden, mask: input.attentionMask)  // [B, C]
             let mixed = model.experts.map { $0(pooled) }
             var rows = [[TaskPrediction]](repeating: [], count: input.batch)

@@ -38,14 +38,15 @@ public struct TaskBatch: Sendable {
     public var tokens: Int { input.attentionMask.map { $0.reduce(0) { $0 + Int($1) } } ?? input.batch * input.time }
 }
 
-/// A shared BERT trunk with a head per task (hard sharing), optionally Customized Gate Control experts between
-/// the pooled trunk output and the sequence-level heads, and optionally a DANN domain classifier on the pooled
-/// output. Token-classification heads read the trunk's token states directly (experts pool, tagging cannot).
+/// A shared trunk (a BERT encoder or a Llama decoder, see ``MultitaskTrunk``) with a head per task (hard sharing),
+/// optionally Customized Gate Control experts between the pooled trunk output and the sequence-level heads, and
+/// optionally a DANN domain classifier on the pooled output. Token-classification heads read the trunk's token
+/// states directly (experts pool, tagging cannot).
 ///
 /// Names: the trunk's HF names without prefix (so LoRA weights export under PEFT's `base_model.model.`),
 /// `heads.<task>.dense.*`, `cgc.levels.*`, `domain_classifier.*`.
 public final class MultitaskModel: Module {
-    public let trunk: BertModel
+    public let trunk: any MultitaskTrunk
     public let pooling: Pooling
     public let tasks: [TaskSpec]
     public let heads: [TaskHead]
@@ -58,8 +59,10 @@ public final class MultitaskModel: Module {
     /// Set to the batch's task before each forward, for task-specific LoRA (``TaskLoRALinear``); nil without.
     public var taskSelector: TaskSelector?
 
+    /// `pooling` nil: `cls` for an encoder, `last_token` for a decoder. Throws a ``TrainingError`` located at
+    /// `pooling` when the pooling does not fit the trunk's kind (``TrunkKind/poolings``).
     public init(
-        trunk: BertModel, tasks: [TaskSpec], pooling: Pooling = .cls,
+        trunk: any MultitaskTrunk, tasks: [TaskSpec], pooling: Pooling? = nil,
         experts: CustomizedGateControl.Configuration? = nil,
         domains: Int = 0, headDropout: Float = 0.1, seed: UInt64
     ) throws {
@@ -71,8 +74,16 @@ public final class MultitaskModel: Module {
             throw TrainingError(
                 .invalidInput, file: "tasks.\(t.name)", message: "\(t.labels) labels; a classifier needs 2 or more")
         }
+        let pooling = pooling ?? trunk.trunkKind.poolings[0]
+        guard trunk.trunkKind.poolings.contains(pooling) else {
+            throw TrainingError(
+                .invalidInput, file: "pooling",
+                message: "'\(pooling.rawValue)' does not fit a \(trunk.trunkKind.rawValue) trunk "
+                    + "(model_type \(trunk.modelType))",
+                hint: "use \(trunk.trunkKind.poolings.map(\.rawValue).joined(separator: " or "))")
+        }
         var ini = Initializer(seed: seed)
-        let c = trunk.config.hiddenSize
+        let c = trunk.hiddenSize
         let sequenceTasks = tasks.filter(\.kind.isSequenceLevel).count
         self.experts =
             try experts.flatMap { cfg in
@@ -117,7 +128,7 @@ public final class MultitaskModel: Module {
     public func callAsFunction(_ batch: TaskBatch, context: ForwardContext) -> Output {
         contextSource?.current = context
         taskSelector?.current = tasks[batch.task].name
-        let hidden = trunk(trunkInput(batch.input), context: context)  // [B, T, C]
+        let hidden = trunk.hiddenStates(batch.input, context: context)  // [B, T, C]
         let pooled = pooling(hidden, mask: batch.input.attentionMask)  // [B, C]
         let head = heads[batch.task]
         guard head.kind.isSequenceLevel else {
@@ -126,16 +137,6 @@ public final class MultitaskModel: Module {
         guard let experts else { return Output(output: head(pooled, context: context), gates: nil, pooled: pooled) }
         let (mixes, gates) = experts(pooled)
         return Output(output: head(mixes[batch.task], context: context), gates: gates[batch.task], pooled: pooled)
-    }
-
-    /// `input` as the trunk takes it: a trunk with one token type (`type_vocab_size: 1`, RoBERTa-style) gets no
-    /// segment ids, so a pair's second text is type 0 as well — what HF's tokenizers give such models for pairs
-    /// (RoBERTa's `create_token_type_ids_from_sequences` returns zeros); type 1 would index past its embedding.
-    public func trunkInput(_ input: EncoderInput) -> EncoderInput {
-        guard trunk.config.typeVocabSize < 2, input.tokenTypeIds != nil else { return input }
-        var single = input
-        single.tokenTypeIds = nil
-        return single
     }
 
     /// The task loss of `batch` (and the forward's output, for metrics).

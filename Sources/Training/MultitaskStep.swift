@@ -75,7 +75,7 @@ public final class MultitaskStep {
                 // The shared trunk alone (no task's LoRA), with this pass's dropout masks.
                 self.model.contextSource?.current = ctx
                 self.model.taskSelector?.current = nil
-                let hidden = self.model.trunk(self.model.trunkInput(batch.input), context: ctx)
+                let hidden = self.model.trunk.hiddenStates(batch.input, context: ctx)
                 let pooled = self.model.pooling(hidden, mask: batch.input.attentionMask)
                 return crossEntropy(logits: clf(pooled, lambda: lambda), targets: domains)
             }

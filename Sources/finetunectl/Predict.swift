@@ -189,7 +189,7 @@ struct Predictor {
         do { tok = try Tokenizer(json: bytes) } catch {
             throw PredictorError(message: "\(path): \(error)")
         }
-        maxLength = min(tok.truncation?.maxLength ?? Int.max, model.trunk.config.maxPositionEmbeddings)
+        maxLength = min(tok.truncation?.maxLength ?? Int.max, model.trunk.maxPositions)
         tok.truncation = TruncationParams(
             maxLength: maxLength, strategy: tok.truncation?.strategy ?? .longestFirst,
             direction: tok.truncation?.direction ?? .right)
@@ -227,7 +227,7 @@ struct Predictor {
     func lines(_ rows: [(id: String, text: String)], echo: Bool) throws -> Data {
         let encodings = try tokenizer.encodeBatch(rows.map(\.text), threads: 1)
         // A tokenizer.json with more ids than the model's embedding would index past it.
-        let vocabulary = model.trunk.config.vocabSize
+        let vocabulary = model.trunk.vocabularySize
         guard (0..<vocabulary).contains(Int(padID)) else {
             throw PredictorError(message: "the tokenizer's pad id \(padID) is outside the model's vocabulary (\(vocabulary))")
         }

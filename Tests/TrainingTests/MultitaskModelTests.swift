@@ -32,7 +32,7 @@ import Testing
         let m = try TinyMultitask.model()
         for b in TinyMultitask.batches {
             let (loss, out) = GradMode.withoutGrad { m.loss(b, context: .inference) }
-            let hidden = GradMode.withoutGrad { m.trunk(b.input, context: .inference) }
+            let hidden = GradMode.withoutGrad { m.trunk.hiddenStates(b.input, context: .inference) }
             let expectedInput =
                 m.heads[b.task].kind.isSequenceLevel ? Pooling.mean(hidden, mask: b.input.attentionMask) : hidden
             let manual = GradMode.withoutGrad {
@@ -82,7 +82,7 @@ import Testing
         #expect(predicted == (try MultitaskInference.predict(m, input: single, tasks: [0]).rows.map { $0.map(\.probabilities) }))
         // With two token types the segment ids are used.
         let two = try TinyMultitask.model()
-        let x = GradMode.withoutGrad { two.trunk(two.trunkInput(pair), context: .inference).scalars }
-        #expect(x != GradMode.withoutGrad { two.trunk(single, context: .inference).scalars })
+        let x = GradMode.withoutGrad { two.trunk.hiddenStates(pair, context: .inference).scalars }
+        #expect(x != GradMode.withoutGrad { two.trunk.hiddenStates(single, context: .inference).scalars })
     }
 }
