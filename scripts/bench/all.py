@@ -14,6 +14,7 @@ core name in both configurations, and the sgemm and inference checks verify the 
 Called by scripts/bench/all (which builds and provides the virtualenv); see its header for the options.
 """
 import argparse
+import glob
 import json
 import os
 import re
@@ -29,6 +30,8 @@ BENCH = os.path.join(ROOT, "scripts", "bench")
 L, D, V = 6, 384, 30522
 TRUNK = L * (4 * D * D + 2 * D * 4 * D)
 CLS = D * D + D * 2  # pooler + 2-way classifier
+# The report's sections, in order: each is a method of Bench that measures and one (name + "_md") that writes.
+SECTIONS = ["training", "stage", "llama", "inference", "tokenizers", "engine"]
 
 
 def load():
@@ -111,6 +114,15 @@ class Bench:
             "core_env": corename(dict(os.environ)), "coretype": env_core,
             "load_before": load(), "versions": versions, "swift": swift_version,
         }
+
+    def provenance(self):
+        """The header lines a section carries when a partial run (--only) merges it into an existing report."""
+        if not self.partial:
+            return []
+        i = self.info
+        return [f"*Measured by `{self.a.command}` on {i['date']} (commit {i['commit']}; {i['cpu']}, {i['cores']} "
+                f"cores; OpenBLAS `{i['core_unset']}`; load average before this run {i['load_before']}, after the "
+                f"section {load()}). The other sections of this page come from the runs their headers name.*", ""]
 
     # ---- training ----------------------------------------------------------------------------------------------
     def training(self):
@@ -283,6 +295,201 @@ class Bench:
                 "worker threads are not counted).", ""]
         return out
 
+    # ---- the multitask-finetune stage (issue 10) ---------------------------------------------------------------
+    STAGE_TASKS = {"license": ("license", "classification", "macro_f1"), "question": ("question", "classification", "accuracy"),
+                   "sentiment": ("sentiment", "regression", "pearson"), "spam": ("spam", "classification", "macro_f1")}
+
+    def tokenize_artifact(self):
+        """Runs `finetunectl run` on a tokenize-only pipeline of the study's 4 inputs; returns the artifact folder."""
+        if getattr(self, "artifact", None):
+            return self.artifact
+        assets = self.a.assets
+        y = (f"version: 1\nname: bench-stage\nseed: 13\nmodel: {{ base: {assets}/all-MiniLM-L6-v2 }}\ndata:\n"
+             f"  spam:      {{ path: {assets}/data/spam/*.jsonl, format: jsonl, text: text, label: label, on_error: skip }}\n"
+             f"  question:  {{ path: {assets}/data/trec/*.jsonl, format: jsonl, text: text, label: coarse, on_error: skip }}\n"
+             f"  sentiment: {{ path: {assets}/data/sentiment/*.jsonl, format: jsonl, text: text, label: score, on_error: skip }}\n"
+             f"  license:   {{ path: {assets}/data/licenses/*.jsonl, format: jsonl, text: text, label: label, on_error: skip }}\n"
+             "stages:\n  tokenize:\n    plugin: tokenize\n    inputs: [spam, question, sentiment, license]\n"
+             "    with: { max_length: 128, labels: { sentiment: number, spam: class, question: class, license: class } }\n")
+        path = os.path.join(self.work, "bench-stage.yaml")
+        open(path, "w").write(y)
+        state = os.path.join(self.work, "state")
+        log("stage: tokenizing the 4 task inputs (finetunectl run, tokenize stage)")
+        p = subprocess.run([os.path.join(self.bin, "finetunectl"), "run", path, "--state-dir", state, "--threads", "2",
+                            "--plugin-dir", self.bin], capture_output=True, text=True)
+        with open(self.raw, "a") as f:
+            f.write(f"$ finetunectl run {path}\n{p.stdout}{p.stderr[-4000:]}\n")
+        if p.returncode != 0:
+            raise RuntimeError(f"finetunectl run {path} exited {p.returncode}: {p.stderr.strip()[-1500:]}")
+        for m in glob.glob(os.path.join(state, "cache", "*", "*", "manifest.json")):
+            j = json.load(open(m))
+            if j.get("pipeline") == "bench-stage" and j.get("stage") == "tokenize":
+                self.artifact = os.path.join(os.path.dirname(m), "files")
+                return self.artifact
+        raise RuntimeError(f"no tokenize artifact in {state}/cache")
+
+    def stage_request(self, name, peft, threads):
+        """The plugin request (docs/plugin-protocol.md) of one multitask-finetune run: the study's mt-lora
+        configuration (or the same with full fine-tuning), evaluation only after the last step, no checkpoints."""
+        a = self.a
+        params = {"pooling": "mean", "sampling": {"strategy": "temperature", "temperature": 2.0},
+                  "tasks": {t: {"input": i, "kind": k, "metric": m} for t, (i, k, m) in self.STAGE_TASKS.items()},
+                  "peft": {"method": "lora", "rank": 8, "alpha": 16, "dropout": 0.1} if peft == "lora" else {"method": "none"},
+                  "train": {"steps": a.stage_steps, "batch_size": 16, "lr": 5e-4 if peft == "lora" else 5e-5,
+                            "head_lr": 2e-3, "eval_every": 0, "eval_rows": 16, "checkpoint_every": 0, "seed": 1}}
+        run_dir = os.path.join(self.work, name)
+        for d in ("output", "scratch"):
+            os.makedirs(os.path.join(run_dir, d), exist_ok=True)
+        return run_dir, json.dumps({"protocol": 1, "command": "run", "run": {
+            "pipeline": "bench-stage", "stage": "mt", "runID": name, "params": params,
+            "upstream": {"tokenize": self.artifact}, "data": {},
+            "modelBase": os.path.join(a.assets, "all-MiniLM-L6-v2"), "outputDir": os.path.join(run_dir, "output"),
+            "scratchDir": os.path.join(run_dir, "scratch"), "seed": 1, "threads": threads}})
+
+    def stage(self):
+        a = self.a
+        self.tokenize_artifact()
+        exe = os.path.join(self.bin, "finetuned-stage-multitask-finetune")
+        w = a.stage_warmup
+        rows = []
+        for t in self.threads:
+            for rep in range(a.reps):
+                for peft in ("full", "lora"):
+                    log(f"stage {peft}, {t} thread(s), rep {rep + 1}/{a.reps}: multitask-finetune stage, torch")
+                    name = f"mt-{peft}-{t}-{rep}"
+                    run_dir, req = self.stage_request(name, peft, t)
+                    events = run_json([exe], env=swift_env(t), stdin=req, log_to=self.raw)
+                    out = os.path.join(run_dir, "output")
+                    m = json.load(open(os.path.join(out, "metrics.json")))
+                    curve_path = os.path.join(out, "curve.jsonl")
+                    curve = [json.loads(l) for l in open(curve_path)]
+                    # The loop's tokens_per_second metric after step s is tokens(s) / elapsed(s) since the start
+                    # of training (evaluations and checkpoints excluded): elapsed(s) recovers each step's time.
+                    rate = {e["step"]: e["value"] for e in events
+                            if e.get("event") == "metric" and e.get("name") == "tokens_per_second"}
+                    elapsed = [c["tokens"] / rate[c["step"]] for c in curve]
+                    tokens = [c["tokens"] for c in curve]
+                    rows.append({"peft": peft, "system": "ours", "threads": t, "all": m["tokens_per_second"],
+                                 "seconds": elapsed[-1] - elapsed[w - 1], "tokens": tokens[-1] - tokens[w - 1],
+                                 "trainable": m["trainable_parameters"], "share": m["trainable_share"]})
+                    tr = run_json([self.py, os.path.join(BENCH, "stage_torch.py"), "--artifact", self.artifact,
+                                   "--model", os.path.join(a.assets, "all-MiniLM-L6-v2"), "--peft", peft,
+                                   "--tasks", json.dumps({k: {"input": i, "kind": kd} for k, (i, kd, _) in self.STAGE_TASKS.items()}),
+                                   "--steps", str(a.stage_steps), "--seed", "1", "--threads", str(t),
+                                   "--lr", "5e-4" if peft == "lora" else "5e-5", "--curve", curve_path],
+                                  env=torch_env(t), log_to=self.raw)
+                    steps = [r for r in tr if "step" in r]
+                    s = tr[-1]
+                    rows.append({"peft": peft, "system": "torch", "threads": t, "all": s["tokens_per_second"],
+                                 "seconds": sum(r["seconds"] for r in steps[w:]), "tokens": sum(r["tokens"] for r in steps[w:]),
+                                 "trainable": s["trainable_parameters"], "share": s["trainable_parameters"] / s["parameters"],
+                                 "checked": s["checked_against_curve"] and s["mismatch_count"] == 0})
+                    self.stage_tokens = tokens[-1]
+        self.stage_rows = rows
+
+    def stage_md(self):
+        a, w = self.a, self.a.stage_warmup
+        out = ["## Multitask stage: LoRA and full fine-tuning (tokens/s)", ""] + self.provenance() + [
+            f"The `multitask-finetune` stage executable itself (`finetuned-stage-multitask-finetune`, given its "
+            f"plugin request the way `finetunectl run` does; upstream: a tokenize artifact written by `finetunectl "
+            f"run` from the study's four inputs): the study's `mt-lora` configuration — all-MiniLM-L6-v2, tasks "
+            f"license, question, sentiment (regression), spam, temperature sampling (T = 2) of single-task batches "
+            f"of 16 rows, max_length 128, each batch padded to its longest row, mean pooling, LoRA r = 8, alpha 16, "
+            f"dropout 0.1 on all six projections (or full fine-tuning), AdamW, gradient clip 1 — for "
+            f"{a.stage_steps} steps, evaluated only after the last (not timed), no checkpoints. PyTorch + PEFT: "
+            f"scripts/bench/stage_torch.py re-implements the stage's seeded task and row draws, reads the same "
+            f"rows from the artifact's token shards and runs the same step (transformers BertModel without pooler, "
+            f"PEFT LoRA on the same modules, the same heads, losses, clip and AdamW groups); it checks every step's "
+            f"task and real-token count against the stage's curve.jsonl, so both sides trained on the same "
+            f"{self.stage_tokens:,} real tokens in the same batches. tokens/s counts real (unpadded) tokens, as the "
+            f"stage reports them; *steady* leaves out the first {w} step(s) (ours: per-step times recovered from the "
+            f"stage's `tokens_per_second` metric events), *all steps* is metrics.json's `tokens_per_second` and "
+            f"the same quotient on the PyTorch side. {a.reps} process(es) per system and configuration, interleaved.", "",
+            "| configuration | threads | ours tok/s steady | PyTorch tok/s steady | ours ÷ PyTorch | ours tok/s all steps "
+            "| PyTorch tok/s all steps | trainable (ours / PyTorch) |", "|---|---|---|---|---|---|---|---|"]
+        self.stage_ratios = {}
+        steady = {}
+        for peft in ("lora", "full"):
+            for t in self.threads:
+                sel = lambda sy, key: [r[key] for r in self.stage_rows if r["peft"] == peft and r["system"] == sy and r["threads"] == t]
+                o = med([x / y for x, y in zip(sel("ours", "tokens"), sel("ours", "seconds"))])
+                p = med([x / y for x, y in zip(sel("torch", "tokens"), sel("torch", "seconds"))])
+                steady[(peft, t)] = (med(sel("ours", "seconds")), med(sel("torch", "seconds")))
+                self.stage_ratios[(peft, t)] = o / p
+                tro, trp = sel("ours", "trainable")[0], sel("torch", "trainable")[0]
+                label = "LoRA r=8, all projections (mt-lora)" if peft == "lora" else "full fine-tuning (mt-lora without LoRA)"
+                out.append(f"| {label} | {t} | {fmt(o)} | {fmt(p)} | **{o / p:.2f}x** | {fmt(med(sel('ours', 'all')))} | "
+                           f"{fmt(med(sel('torch', 'all')))} | {tro:,} / {trp:,} |")
+        out += ["", "LoRA step time ÷ full step time on the same batches (steady steps; below 1: the LoRA step is "
+                "cheaper — the frozen weights' gradients are skipped):", "",
+                "| threads | ours | PyTorch + PEFT |", "|---|---|---|"]
+        for t in self.threads:
+            (ol, pl), (of, pf) = steady[("lora", t)], steady[("full", t)]
+            out.append(f"| {t} | **{ol / of:.2f}** | **{pl / pf:.2f}** |")
+        checked = all(r.get("checked", True) for r in self.stage_rows)
+        out += ["", "Same batches on both sides: " + ("every PyTorch run matched the stage's curve step for step."
+                                                       if checked else "**a PyTorch run did not match the stage's curve**."), ""]
+        return out
+
+    # ---- the Llama decoder (issue 12) ---------------------------------------------------------------------------
+    def llama(self):
+        a = self.a
+        gguf = os.path.join(a.assets, "SmolLM2-135M-Instruct", "SmolLM2-135M-Instruct.Q4_1.gguf")
+        if not os.path.isfile(gguf):
+            raise RuntimeError(f"{gguf} missing: run scripts/fetch-assets")
+        shapes = a.llama_shapes.split(",")
+        rows = []
+        for t in self.threads:
+            for rep in range(a.reps if a.llama_reps is None else a.llama_reps):
+                for shape in shapes:
+                    nb, nt = shape.split("x")
+                    log(f"llama lora {shape}, {t} thread(s), rep {rep + 1}: llama-bench step")
+                    out = run_json([os.path.join(self.bin, "llama-bench"), "step", gguf, "--peft", "lora", "--batch", nb,
+                                    "--time", nt, "--steps", str(a.llama_steps), "--warmup", "1", "--threads", str(t),
+                                    "--assets", a.assets], env=swift_env(t), log_to=self.raw)
+                    for r in out:
+                        rows.append({"system": "ours", "shape": shape, "threads": t, "seconds": r["seconds"],
+                                     "tps": r["tokens_per_second"], "loss": r["loss"], "trainable": r["trainable_parameters"]})
+                log(f"llama lora {','.join(shapes)}, {t} thread(s), rep {rep + 1}: transformers + PEFT")
+                out = run_json([self.py, os.path.join(BENCH, "llama_torch.py"), "--gguf", gguf, "--assets", a.assets,
+                                "--shapes", ",".join(shapes), "--peft", "lora", "--steps", str(a.llama_steps),
+                                "--warmup", "1", "--threads", str(t)], env=torch_env(t), log_to=self.raw)
+                for r in out:
+                    if "step" in r and not r["warmup"]:
+                        rows.append({"system": "torch", "shape": f"{r['batch']}x{r['time']}", "threads": t,
+                                     "seconds": r["seconds"], "tps": r["tokens_per_second"], "loss": r["loss"],
+                                     "trainable": r["trainable_parameters"]})
+        self.llama_rows = rows
+
+    def llama_md(self):
+        a = self.a
+        out = ["## Decoder: SmolLM2-135M LoRA training step (tokens/s)", ""] + self.provenance() + [
+            f"One causal-LM training step of SmolLM2-135M-Instruct (its Q4_1 GGUF dequantized to float32 on both "
+            f"sides), LoRA r = 8, alpha 16, dropout 0 on the seven projections (q, k, v, o, gate, up, down), AdamW "
+            f"lr 1e-4, loss over every position's next token (logits over the 49,152-word vocabulary at every "
+            f"position). Ours: `llama-bench step GGUF --peft lora --batch B --time T` (Benchmarks/LlamaBench); "
+            f"PyTorch + PEFT: scripts/bench/llama_torch.py — transformers `LlamaForCausalLM` loaded from the same "
+            f"GGUF (`gguf_file=`, float32) with PEFT's LoRA on the same modules. Both take consecutive windows of "
+            f"the legal corpus (licenses.txt) encoded with the GGUF's tokenizer. 1 warm-up + {a.llama_steps} "
+            f"measured steps per process, processes interleaved; medians.", "",
+            "| batch × time | threads | ours tok/s | PyTorch + PEFT tok/s | ours ÷ PyTorch | ours s/step | PyTorch s/step | "
+            "loss, first measured step (ours / PyTorch) |", "|---|---|---|---|---|---|---|---|"]
+        self.llama_ratios = {}
+        for shape in a.llama_shapes.split(","):
+            for t in self.threads:
+                sel = lambda sy, key: [r[key] for r in self.llama_rows if r["system"] == sy and r["shape"] == shape and r["threads"] == t]
+                o, p = med(sel("ours", "tps")), med(sel("torch", "tps"))
+                self.llama_ratios[(shape, t)] = o / p
+                lo, lp = sel("ours", "loss"), sel("torch", "loss")
+                out.append(f"| {shape.replace('x', ' × ')} | {t} | {fmt(o, 1)} | {fmt(p, 1)} | **{o / p:.2f}x** | "
+                           f"{med(sel('ours', 'seconds')):.2f} | {med(sel('torch', 'seconds')):.2f} | "
+                           f"{lo[0]:.3f} / {lp[0]:.3f} |")
+        tr = {sy: next((r["trainable"] for r in self.llama_rows if r["system"] == sy), 0) for sy in ("ours", "torch")}
+        out += ["", f"Trainable parameters: ours {tr['ours']:,}, PEFT {tr['torch']:,}. The losses differ slightly "
+                "after the warm-up step's update because the two LoRA initialisations draw different random A "
+                "matrices (B starts at zero on both sides).", ""]
+        return out
+
     # ---- the shell benchmarks ----------------------------------------------------------------------------------
     def script(self, name, cmd, env=None):
         log(f"{name}: {' '.join(cmd)}")
@@ -336,6 +543,85 @@ class Bench:
             + self.dmn_out.strip().splitlines() + ["```", ""]
 
     # ---- the report --------------------------------------------------------------------------------------------
+    def summary_lines(self):
+        summary = []
+        if hasattr(self, "train_ratios"):
+            for (kind, t), r in self.train_ratios.items():
+                summary.append(f"- training, {kind}, {t} thread(s): {r:.2f}x PyTorch" + (" + PEFT" if kind == "lora" else ""))
+        if hasattr(self, "stage_ratios"):
+            for (peft, t), r in self.stage_ratios.items():
+                summary.append(f"- multitask stage, {peft}, {t} thread(s): {r:.2f}x PyTorch" + (" + PEFT" if peft == "lora" else ""))
+        if hasattr(self, "llama_ratios"):
+            for (shape, t), r in self.llama_ratios.items():
+                summary.append(f"- SmolLM2 LoRA step, {shape}, {t} thread(s): {r:.2f}x PyTorch + PEFT")
+        if hasattr(self, "inf_ratios"):
+            for t, (rt, ro) in self.inf_ratios.items():
+                summary.append(f"- inference, {t} thread(s): {rt:.2f}x PyTorch, {ro:.2f}x ONNX Runtime")
+        for l in getattr(self, "tok_out", "").splitlines():
+            if "x (median)" in l and "vs HF 1 thread" not in l:
+                summary.append(f"- tokenizers: {l.strip()}")
+        return summary
+
+    def merge(self, started):
+        """A partial run (--only a subset) into an existing report: its sections replace the ones of the same
+        title (or go before ## Reproduce), its summary lines replace those of its sections, its command is added
+        to ## Reproduce; everything else is kept as it was."""
+        text = open(self.a.out).read()
+        blocks = [[]]  # the preamble (title, header table), then one block per "## " section
+        for line in text.split("\n"):
+            if line.startswith("## "):
+                blocks.append([line])
+            else:
+                blocks[-1].append(line)
+        prefixes = {"training": "- training,", "inference": "- inference,", "tokenizers": "- tokenizers:",
+                    "stage": "- multitask stage,", "llama": "- SmolLM2 LoRA step,"}
+        mine = tuple(prefixes[n] for n in self.ran if n in prefixes)
+        new = {sec[0]: sec for sec in self.sections}
+        out, placed = [], set()
+        for b in blocks:
+            head = b[0] if b else ""
+            if head.startswith("## Summary"):
+                keep = [l for l in b[1:] if l.startswith("- ") and not l.startswith(mine)]
+                out.append(["## Summary (ours ÷ reference, medians; each section's figures from one run)", ""]
+                           + keep + self.summary_lines() + [""])
+            elif not head.startswith("## "):
+                out.append([l.replace("every number below comes from that one run.", "every number below comes from "
+                                      "that one run, except in the sections whose own header names a later partial run.")
+                            for l in b])
+            elif head in new:
+                out.append(new[head])
+                placed.add(head)
+            elif head.startswith("## Reproduce"):
+                for sec in self.sections:
+                    if sec[0] not in placed:
+                        out.append(sec)
+                        placed.add(sec[0])
+                if self.failures:
+                    out.append(["## Failures in the partial run `" + self.a.command + "`", ""]
+                               + [f"- {f}" for f in self.failures] + [""])
+                # Drop an earlier note of a partial run of the same sections, then add this run's.
+                note = f"Sections {', '.join(self.ran)} were last measured by a partial run, merged in:"
+                body, skip = [], 0
+                for l in b[1:]:
+                    if l == note:
+                        skip = 4  # the note, the blank line, the fence, the command
+                    elif skip:
+                        skip -= 1
+                        if skip == 0 and l != "```":
+                            body.append(l)
+                    else:
+                        body.append(l)
+                while body and body[-1] == "":
+                    body.pop()
+                out.append([head] + body + ["", note, "", "```", self.a.command, "```", ""])
+            else:
+                out.append(b)
+        for sec in self.sections:
+            if sec[0] not in placed:
+                out.append(sec)
+        with open(self.a.out, "w") as f:
+            f.write("\n".join(l for b in out for l in b))
+
     def write(self, started):
         i = self.info
         v = i["versions"] + ["?"] * 5
@@ -354,16 +640,7 @@ class Bench:
                f"| run time | {(time.time() - started) / 60:.1f} min |",
                f"| references | PyTorch {v[0]} (CPU), transformers {v[1]}, PEFT {v[2]}, ONNX Runtime {v[3]}, "
                f"HF tokenizers {v[4]} |", f"| Swift | {i['swift']}; release build |", ""]
-        summary = ["## Summary (ours ÷ reference, medians, same run)", ""]
-        if hasattr(self, "train_ratios"):
-            for (kind, t), r in self.train_ratios.items():
-                summary.append(f"- training, {kind}, {t} thread(s): {r:.2f}x PyTorch" + (" + PEFT" if kind == "lora" else ""))
-        if hasattr(self, "inf_ratios"):
-            for t, (rt, ro) in self.inf_ratios.items():
-                summary.append(f"- inference, {t} thread(s): {rt:.2f}x PyTorch, {ro:.2f}x ONNX Runtime")
-        for l in getattr(self, "tok_out", "").splitlines():
-            if "x (median)" in l and "vs HF 1 thread" not in l:
-                summary.append(f"- tokenizers: {l.strip()}")
+        summary = ["## Summary (ours ÷ reference, medians, same run)", ""] + self.summary_lines()
         out += summary + [""]
         if self.failures:
             out += ["## Failures in this run", ""] + [f"- {f}" for f in self.failures] + [""]
@@ -397,27 +674,38 @@ def main():
     ap.add_argument("--hash-mib", type=int, default=256)
     ap.add_argument("--daemon-reps", type=int, default=5)
     ap.add_argument("--idle-seconds", type=int, default=30)
-    ap.add_argument("--only", default="training,inference,tokenizers,engine")
+    ap.add_argument("--only", default=",".join(SECTIONS))
+    ap.add_argument("--stage-steps", type=int, default=40, help="steps of each multitask-finetune run")
+    ap.add_argument("--stage-warmup", type=int, default=2, help="first steps left out of the steady rate (>= 1)")
+    ap.add_argument("--llama-steps", type=int, default=2, help="measured steps of each decoder run (after 1 warm-up)")
+    ap.add_argument("--llama-shapes", default="1x128,4x128")
+    ap.add_argument("--llama-reps", type=int, help="processes per system and thread count (default --reps)")
     ap.add_argument("--tokenizers-dir", default=os.path.join(ROOT, ".build", "bench-tokenizers"),
                     help="tokenizers.sh's folder; its English corpus (slow to build) is reused from there")
     a = ap.parse_args()
     a.inference_data = a.inference_data or os.path.join(a.assets, "data", "spam", "test.jsonl")
+    only = [n for n in a.only.split(",") if n]
+    unknown = [n for n in only if n not in SECTIONS]
+    if unknown:
+        sys.exit(f"--only takes a subset of {','.join(SECTIONS)}, not {', '.join(unknown)}")
+    if not 1 <= a.stage_warmup < a.stage_steps:
+        sys.exit("--stage-warmup must be at least 1 and below --stage-steps")
     b = Bench(a)
+    # A run of some sections only merges them into an existing report (Bench.merge); a run of all rewrites it.
+    b.partial = set(only) != set(SECTIONS) and os.path.isfile(a.out)
+    b.ran = [n for n in SECTIONS if n in only]
     started = time.time()
     b.header()
     log(f"work folder {b.work}; raw log {b.raw}")
-    only = set(a.only.split(","))
-    for name, run, md in [("training", b.training, b.training_md), ("inference", b.inference, b.inference_md),
-                          ("tokenizers", b.tokenizers, b.tokenizers_md), ("engine", b.engine, b.engine_md)]:
-        if name not in only:
-            continue
+    for name in b.ran:
+        run, md = getattr(b, name), getattr(b, name + "_md")
         try:
             run()
             b.sections.append(md())
         except Exception as e:  # keep going: the report says what failed
             b.failures.append(f"{name}: {e}")
             log(f"{name} FAILED: {e}")
-    b.write(started)
+    b.merge(started) if b.partial else b.write(started)
     log(f"wrote {a.out} ({(time.time() - started) / 60:.1f} min)")
     sys.exit(1 if b.failures else 0)
 
