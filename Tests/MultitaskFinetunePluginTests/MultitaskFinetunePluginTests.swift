@@ -83,7 +83,7 @@ import Training
         ]
         for t in model.tasks {
             model.taskSelector?.current = t.name
-            tensors.append(("hidden_" + t.name, GradMode.withoutGrad { model.trunk(input, context: .inference) }))
+            tensors.append(("hidden_" + t.name, GradMode.withoutGrad { model.trunk.hiddenStates(input, context: .inference) }))
         }
         model.taskSelector?.current = nil
         try SafeTensorsFile.write(tensors, to: dir + "/ours.safetensors")
